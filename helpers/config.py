@@ -1,0 +1,204 @@
+"""Training configuration: one flat dataclass, loaded from YAML plus `key=value` overrides, validated up front.
+
+Every field that can change a result is part of `config_hash`, so a finished run with an identical
+config is found again (and reused) under outputs/<section>/<run_id>/.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Allowed values of the fields that take one of a few strings.
+CHOICES: dict[str, tuple] = {
+    "task": ("text", "modular"),
+    "op": ("+", "-", "/"),
+    "loss_mask": ("all", "answer", "skip_first"),
+    "optimizer": ("adamw", "adam"),
+    "lr_schedule": ("constant", "cosine"),
+    "early_stop_on": ("none", "val_acc", "train_loss"),
+    "device": ("cpu", "cuda", "mps", "auto"),
+}
+
+# Fields that do not change what is computed: excluded from the hash.
+COSMETIC = {"section", "run_name", "out_dir", "progress", "ckpt_every"}
+
+
+@dataclass
+class TrainConfig:
+    # where results go: <out_dir>/<section>/<run_id>/
+    section: str = "sanity"
+    run_name: str = "run"
+    out_dir: str = "outputs"
+    seed: int = 0
+    device: str = "cpu"
+    # data
+    task: str = "text"
+    texts: list[str] = field(default_factory=lambda: ["I love machine learning"])
+    op: str = "+"
+    modulus: int = 97
+    train_frac: float = 0.5  # fraction of all equations used for training
+    val_frac: float = 0.25  # fraction of all equations for validation; the rest is the test split
+    split_seed: int = 0  # the data split is seeded separately from the model, so seeds share a split
+    # loss: all tokens, only the answer (tokens after '='), or all but the first `skip_first` tokens
+    loss_mask: str = "all"
+    skip_first: int = 3
+    # model
+    n_layer: int = 1
+    n_head: int = 4
+    d_model: int = 128
+    d_ff: int = 512
+    dropout: float = 0.0
+    bias: bool = True
+    # optimisation
+    optimizer: str = "adamw"  # 'adam' is torch.optim.Adam (L2 penalty in the gradient), 'adamw' decoupled decay
+    lr: float = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.98
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    warmup_steps: int = 10
+    lr_schedule: str = "constant"  # after warmup: constant, or cosine decay to min_lr_frac * lr
+    min_lr_frac: float = 0.1
+    grad_clip: float = 0.0  # max global grad norm; 0 = off
+    batch_size: int = 512  # capped at the training-set size
+    max_steps: int = 1000
+    # logging and checkpoints
+    eval_every: int = 100  # regular evaluations ...
+    eval_log_points: int = 50  # ... plus this many log-spaced ones (for log-x plots)
+    ckpt_every: int = 1000  # 0 = only at the end
+    progress: bool = True
+    # optional early stop: after `early_stop_patience` consecutive evaluations past the threshold
+    early_stop_on: str = "none"
+    early_stop_threshold: float = 0.99
+    early_stop_patience: int = 3
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def config_hash(self) -> str:
+        relevant = {k: v for k, v in self.to_dict().items() if k not in COSMETIC}
+        blob = json.dumps(relevant, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.run_name}-{self.config_hash()}"
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out_dir) / self.section / self.run_id
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ValueError(f"config key {key!r} has invalid value {value!r}; allowed: {allowed}")
+
+
+def validate(cfg: TrainConfig) -> None:
+    """Raise ValueError naming the key and the allowed values for the first bad field."""
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        expected = f.type if isinstance(f.type, str) else f.type.__name__
+        if expected == "bool" and not isinstance(value, bool):
+            _fail(f.name, value, "true or false")
+        if expected == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            _fail(f.name, value, "an integer")
+        if expected == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                _fail(f.name, value, "a number")
+            setattr(cfg, f.name, float(value))
+        if expected == "str" and not isinstance(value, str):
+            _fail(f.name, value, "a string")
+    for key, allowed in CHOICES.items():
+        if getattr(cfg, key) not in allowed:
+            _fail(key, getattr(cfg, key), ", ".join(map(str, allowed)))
+    if not isinstance(cfg.texts, list) or not cfg.texts or not all(isinstance(t, str) and t for t in cfg.texts):
+        _fail("texts", cfg.texts, "a non-empty list of non-empty strings")
+    positive = ["n_layer", "n_head", "d_model", "d_ff", "batch_size", "max_steps", "modulus", "eval_log_points",
+                "early_stop_patience"]
+    for key in positive:
+        if getattr(cfg, key) < 1:
+            _fail(key, getattr(cfg, key), "an integer >= 1")
+    for key in ["warmup_steps", "eval_every", "ckpt_every", "skip_first", "seed", "split_seed"]:
+        if getattr(cfg, key) < 0:
+            _fail(key, getattr(cfg, key), "an integer >= 0")
+    for key in ["lr", "eps"]:
+        if not getattr(cfg, key) > 0:
+            _fail(key, getattr(cfg, key), "a number > 0")
+    for key in ["weight_decay", "grad_clip"]:
+        if getattr(cfg, key) < 0:
+            _fail(key, getattr(cfg, key), "a number >= 0")
+    for key in ["beta1", "beta2", "dropout"]:
+        if not 0 <= getattr(cfg, key) < 1:
+            _fail(key, getattr(cfg, key), "a number in [0, 1)")
+    if not 0 <= cfg.min_lr_frac <= 1:
+        _fail("min_lr_frac", cfg.min_lr_frac, "a number in [0, 1]")
+    if not 0 < cfg.train_frac <= 1:
+        _fail("train_frac", cfg.train_frac, "a number in (0, 1]")
+    if not 0 <= cfg.val_frac <= 1 - cfg.train_frac + 1e-12:
+        _fail("val_frac", cfg.val_frac, f"a number in [0, 1 - train_frac] = [0, {1 - cfg.train_frac:g}]")
+    if cfg.d_model % cfg.n_head:
+        _fail("n_head", cfg.n_head, f"a divisor of d_model={cfg.d_model}")
+    if cfg.task == "text" and cfg.loss_mask == "answer":
+        _fail("loss_mask", cfg.loss_mask, "'all' or 'skip_first' for task 'text' (it has no '=')")
+    if cfg.early_stop_on == "val_acc" and cfg.task == "text":
+        _fail("early_stop_on", cfg.early_stop_on, "'none' or 'train_loss' for task 'text' (it has no val split)")
+    for key in ["section", "run_name"]:
+        value = getattr(cfg, key)
+        if not value or any(c in value for c in "/\\ "):
+            _fail(key, value, "a non-empty name without '/', '\\' or spaces")
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """['lr=3e-4', 'texts=[a, b]', 'op=-'] -> {'lr': 0.0003, 'texts': ['a', 'b'], 'op': '-'}.
+
+    Values of string fields are kept exactly as typed; all others are parsed as YAML.
+    """
+    types = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(TrainConfig)}
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"override {pair!r} is not of the form key=value")
+        key, raw = (part.strip() for part in pair.split("=", 1))
+        out[key] = raw if types.get(key) == "str" else _parse_value(raw)
+    return out
+
+
+def _parse_value(raw: str) -> Any:
+    value = yaml.safe_load(raw)
+    if isinstance(value, str):  # YAML 1.1 reads '1e-3' as a string; accept it as the number it means
+        try:
+            return float(raw)
+        except ValueError:
+            pass
+    return value
+
+
+def make_config(base: dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
+    """Build a validated TrainConfig; an unknown key fails with the list of known ones."""
+    values = {**(base or {}), **overrides}
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown config key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(known))}")
+    return TrainConfig(**values)
+
+
+def load_config(path: str | Path | None, overrides: list[str] | dict[str, Any] | None = None) -> TrainConfig:
+    """Load a YAML config (a flat mapping, or a notebook parameter file whose `train` key holds one)."""
+    base: dict[str, Any] = {}
+    if path is not None:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
+        base = data["train"] if isinstance(data.get("train"), dict) else data
+    if isinstance(overrides, list):
+        overrides = parse_overrides(overrides)
+    return make_config(base, **(overrides or {}))

@@ -1,0 +1,65 @@
+"""Provenance and display helpers shared by the notebooks: what produced a figure, said in one line."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+
+def repo_root(start: str | Path | None = None) -> Path:
+    """The project root (the folder holding pyproject.toml), searched upward from `start` or the cwd."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / "pyproject.toml").is_file() and (folder / "helpers").is_dir():
+            return folder
+    raise FileNotFoundError(f"no project root (pyproject.toml + helpers/) above {here}")
+
+
+def rel(path: str | Path) -> str:
+    """`path` relative to the project root when it lies inside it (for display), else absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(repo_root()))
+    except ValueError:
+        return str(path)
+
+
+@lru_cache(maxsize=1)
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def hardware() -> str:
+    """E.g. 'CPU: AMD EPYC 9B14 (2 threads)' or 'GPU: NVIDIA H100 80GB HBM3'."""
+    if torch.cuda.is_available():
+        return f"GPU: {torch.cuda.get_device_name(0)}"
+    return f"CPU: {cpu_name()} ({torch.get_num_threads()} threads)"
+
+
+def git_commit(root: Path | None = None) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root or repo_root(), capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(profile: str) -> str:
+    """One line stating profile, hardware, software and commit, for figure captions and notebook headers."""
+    return (f"profile `{profile}` · {hardware()} · torch {torch.__version__} · Python {platform.python_version()} "
+            f"· commit {git_commit()}")
+
+
+def in_colab() -> bool:
+    return "COLAB_RELEASE_TAG" in os.environ

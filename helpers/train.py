@@ -1,0 +1,331 @@
+"""Train a GPT on a TrainConfig; resumable, seeded, logged to outputs/<section>/<run_id>/.
+
+    python -m helpers.train --config params/quick/00_sanity.yaml max_steps=300 lr=3e-3
+
+Run directory contents:
+    config.yaml      the full config (written first)
+    metrics.csv      one row per evaluation: step, lr, train/val/test loss and exact-match accuracy, ...
+    checkpoint.pt    model + optimizer + step + RNG states + metrics so far (written atomically)
+    model.pt         final weights, model config and tokenizer spec, for inference
+    summary.json     written last: its presence marks a finished run, which is then reused, not redone
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+import yaml
+from tqdm.auto import tqdm
+
+from .config import TrainConfig, load_config
+from .data import Split, build_splits, build_tokenizer
+from .model import GPT, GPTConfig
+from .tokenizer import Tokenizer, tokenizer_from_spec
+
+METRIC_COLUMNS = ["step", "lr", "batch_loss", "train_loss", "train_acc", "val_loss", "val_acc",
+                  "test_loss", "test_acc", "param_norm", "wall_s", "early_stop_count"]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    config: TrainConfig
+    metrics: pd.DataFrame
+    summary: dict[str, Any]
+    model: GPT
+    tokenizer: Tokenizer
+    reused: bool  # True if a finished run with this config was found and nothing was trained
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("config key 'device' is 'cuda' but no CUDA device is available; use 'cpu' or 'auto'")
+    return torch.device(name)
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup over `warmup_steps`, then constant or cosine decay to min_lr_frac·lr at max_steps."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    if cfg.lr_schedule == "constant":
+        return cfg.lr
+    progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * cosine)
+
+
+def eval_steps(cfg: TrainConfig) -> set[int]:
+    """Steps at which to evaluate: 0, every `eval_every`, `eval_log_points` log-spaced ones, and the last."""
+    steps = {0, cfg.max_steps}
+    if cfg.eval_every:
+        steps |= set(range(0, cfg.max_steps + 1, cfg.eval_every))
+    steps |= {int(round(s)) for s in np.geomspace(1, cfg.max_steps, cfg.eval_log_points)}
+    return steps
+
+
+def batch_indices(step: int, n: int, batch_size: int, seed: int) -> torch.Tensor:
+    """Indices of the minibatch at `step`: shuffled epochs without replacement.
+
+    A pure function of (step, seed), so a resumed run draws exactly the batches it would have drawn.
+    """
+    batch_size = min(batch_size, n)
+    per_epoch = math.ceil(n / batch_size)
+    epoch, k = divmod(step, per_epoch)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+    return perm[k * batch_size : (k + 1) * batch_size]
+
+
+def make_optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # Weight decay applies to every parameter, as in the grokking papers' AdamW (not only to matrices).
+    cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
+    return cls(model.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
+               weight_decay=cfg.weight_decay)
+
+
+def masked_loss(model: GPT, inputs: torch.Tensor, targets: torch.Tensor, target_mask: torch.Tensor,
+                pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean cross-entropy over the targets where `target_mask` is True, and the (N_masked,) bool vector of
+    correct argmax predictions there. Logits are computed only at those positions."""
+    real = inputs != pad_id
+    attention_mask = None if bool(real.all()) else real
+    logits = model(inputs, attention_mask=attention_mask, targets_mask=target_mask)
+    wanted = targets[target_mask]
+    return F.cross_entropy(logits, wanted), logits.argmax(dim=-1) == wanted
+
+
+def split_loss(model: GPT, tokens: torch.Tensor, target_mask: torch.Tensor, pad_id: int):
+    """masked_loss for sequences: the model reads tokens[:, :-1] and predicts tokens[:, 1:]."""
+    return masked_loss(model, tokens[:, :-1], tokens[:, 1:], target_mask, pad_id)
+
+
+@torch.no_grad()
+def evaluate(model: GPT, split: Split, pad_id: int, device: torch.device) -> tuple[float, float]:
+    """(loss, exact-match accuracy) on a whole split in one pass. A sequence counts as correct only if
+    every target in its mask is predicted right (teacher forcing, argmax)."""
+    was_training = model.training
+    model.eval()
+    tokens, mask = split.tokens.to(device), split.target_mask.to(device)
+    loss, correct = split_loss(model, tokens, mask, pad_id)
+    seq_of_target = mask.nonzero()[:, 0]
+    wrong_per_seq = torch.zeros(len(split), device=device).index_add_(0, seq_of_target, (~correct).float())
+    model.train(was_training)
+    return loss.item(), (wrong_per_seq == 0).float().mean().item()
+
+
+def param_norm(model: torch.nn.Module) -> float:
+    return torch.sqrt(sum((p.detach().float() ** 2).sum() for p in model.parameters())).item()
+
+
+def atomic_write_bytes(path: Path, write) -> None:
+    """Write via a temporary name and rename, so a half-written file is never mistaken for a result."""
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, lambda tmp: tmp.write_text(text))
+
+
+def build_model(cfg: TrainConfig, tok: Tokenizer, splits: dict[str, Split]) -> GPT:
+    block_size = max(s.tokens.shape[1] for s in splits.values()) - 1
+    gpt_cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=block_size, n_layer=cfg.n_layer,
+                        n_head=cfg.n_head, d_model=cfg.d_model, d_ff=cfg.d_ff, dropout=cfg.dropout, bias=cfg.bias)
+    return GPT(gpt_cfg)
+
+
+# ---------------------------------------------------------------------------------------------- checkpoints
+
+def save_checkpoint(path: Path, model: GPT, optimizer: torch.optim.Optimizer, step: int, cfg: TrainConfig,
+                    tok: Tokenizer, metrics: list[dict], extra: dict[str, Any]) -> None:
+    state = {
+        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+        "config": cfg.to_dict(), "model_config": asdict(model.cfg), "tokenizer": tok.spec(),
+        "metrics": metrics,
+        "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
+                "numpy": [v.tolist() if isinstance(v, np.ndarray) else v for v in np.random.get_state()]},
+        **extra,
+    }
+    atomic_write_bytes(path, lambda tmp: torch.save(state, tmp))
+
+
+def restore_rng(rng: dict[str, Any]) -> None:
+    torch.set_rng_state(rng["torch"])
+    random.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in rng["python"]))
+    kind, keys, pos, has_gauss, cached = rng["numpy"]
+    np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
+
+
+def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer, dict[str, Any]]:
+    """Load model.pt or checkpoint.pt: returns (model in eval mode, tokenizer, training config dict)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
+    state = torch.load(path, map_location=device, weights_only=False)
+    model = GPT(GPTConfig(**state["model_config"])).to(device)
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, tokenizer_from_spec(state["tokenizer"]), state["config"]
+
+
+# ---------------------------------------------------------------------------------------------- training
+
+def read_finished(cfg: TrainConfig) -> RunResult | None:
+    """The stored result of a finished run with this exact config, or None."""
+    run_dir = cfg.run_dir
+    if not (run_dir / "summary.json").is_file():
+        return None
+    model, tok, _ = load_model(run_dir / "model.pt")
+    return RunResult(run_dir, cfg, pd.read_csv(run_dir / "metrics.csv"),
+                     json.loads((run_dir / "summary.json").read_text()), model, tok, reused=True)
+
+
+def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> RunResult:
+    """Train (or resume, or reuse) the run described by `cfg`.
+
+    stop_at: stop after this many steps as if interrupted (checkpoint written, no summary); used by the
+    resume tests and demos. force: retrain even if a finished run exists.
+    """
+    if not force and stop_at is None and (done := read_finished(cfg)) is not None:
+        return done
+    device = resolve_device(cfg.device)
+    run_dir = cfg.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    ckpt_path, csv_path = run_dir / "checkpoint.pt", run_dir / "metrics.csv"
+
+    seed_everything(cfg.seed)
+    tok = build_tokenizer(cfg)
+    splits = build_splits(cfg, tok)
+    model = build_model(cfg, tok, splits).to(device)
+    optimizer = make_optimizer(model, cfg)
+    train_split = splits["train"]
+    step, metrics, early_count, wall_before = 0, [], 0, 0.0
+
+    if ckpt_path.is_file() and not force:  # resume
+        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, metrics = state["step"], state["metrics"]
+        early_count, wall_before = state["early_stop_count"], state["wall_s"]
+        restore_rng(state["rng"])
+    pd.DataFrame(metrics, columns=METRIC_COLUMNS).to_csv(csv_path, index=False)  # drop rows past the checkpoint
+
+    schedule = eval_steps(cfg)
+    start_time = time.perf_counter()
+    wall = lambda: wall_before + time.perf_counter() - start_time  # noqa: E731
+    stopped_early, batch_loss = False, float("nan")
+    model.train()
+    bar = tqdm(total=cfg.max_steps, initial=step, disable=not cfg.progress, desc=cfg.run_id, leave=False)
+    while True:
+        if step in schedule and (not metrics or metrics[-1]["step"] != step):
+            row = log_metrics(model, splits, tok.pad_id, device, step, lr_at(step, cfg), batch_loss, wall())
+            early_count = early_count + 1 if passes_early_stop(row, cfg) else 0
+            row["early_stop_count"] = early_count
+            metrics.append(row)
+            with csv_path.open("a") as fh:
+                pd.DataFrame([row], columns=METRIC_COLUMNS).to_csv(fh, header=False, index=False)
+            bar.set_postfix(train_loss=f"{row['train_loss']:.3g}", train_acc=f"{row['train_acc']:.2f}",
+                            val_acc=f"{row['val_acc']:.2f}")
+            if cfg.early_stop_on != "none" and early_count >= cfg.early_stop_patience:
+                stopped_early = True
+                break
+        if step >= cfg.max_steps:
+            break
+        if stop_at is not None and step >= stop_at:
+            save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
+                            {"early_stop_count": early_count, "wall_s": wall()})
+            bar.close()
+            return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), {}, model, tok, False)
+
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        idx = batch_indices(step, len(train_split), cfg.batch_size, cfg.seed)
+        loss, _ = split_loss(model, train_split.tokens[idx].to(device), train_split.target_mask[idx].to(device),
+                              tok.pad_id)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        optimizer.step()
+        batch_loss = loss.item()
+        step += 1
+        bar.update(1)
+        if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < cfg.max_steps:
+            save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
+                            {"early_stop_count": early_count, "wall_s": wall()})
+    bar.close()
+
+    save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
+                    {"early_stop_count": early_count, "wall_s": wall()})
+    atomic_write_bytes(run_dir / "model.pt", lambda tmp: torch.save(
+        {"model": model.state_dict(), "model_config": asdict(model.cfg), "tokenizer": tok.spec(),
+         "config": cfg.to_dict(), "step": step}, tmp))
+    last = metrics[-1]
+    summary = {"run_id": cfg.run_id, "config_hash": cfg.config_hash(), "steps": step,
+               "stop_reason": "early_stop" if stopped_early else "max_steps",
+               "wall_s": round(wall(), 3), "n_params": model.num_params(),
+               **{k: last[k] for k in METRIC_COLUMNS if k not in ("step", "wall_s")},
+               "torch": torch.__version__, "device": str(device)}
+    summary = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in summary.items()}
+    atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=2))
+    return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), summary, model, tok, False)
+
+
+def log_metrics(model: GPT, splits: dict[str, Split], pad_id: int, device: torch.device, step: int, lr: float,
+                batch_loss: float, wall_s: float) -> dict[str, Any]:
+    row: dict[str, Any] = {"step": step, "lr": lr, "batch_loss": batch_loss}
+    for name in ("train", "val", "test"):
+        loss, acc = evaluate(model, splits[name], pad_id, device) if name in splits else (float("nan"),) * 2
+        row[f"{name}_loss"], row[f"{name}_acc"] = loss, acc
+    row["param_norm"] = param_norm(model)
+    row["wall_s"] = wall_s
+    return row
+
+
+def passes_early_stop(row: dict[str, Any], cfg: TrainConfig) -> bool:
+    if cfg.early_stop_on == "val_acc":
+        return row["val_acc"] >= cfg.early_stop_threshold
+    if cfg.early_stop_on == "train_loss":
+        return row["train_loss"] <= cfg.early_stop_threshold
+    return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m helpers.train", description="Train a small GPT from a YAML config plus key=value overrides.")
+    parser.add_argument("--config", help="YAML file: a flat config, or a notebook parameter file with a `train` mapping")
+    parser.add_argument("--force", action="store_true", help="retrain even if a finished run with this config exists")
+    parser.add_argument("overrides", nargs="*", help="key=value pairs, e.g. lr=3e-4 n_layer=2")
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(args.config, args.overrides)
+    except ValueError as err:
+        parser.error(str(err))
+    result = train(cfg, force=args.force)
+    print(("reused finished run " if result.reused else "finished run ") + str(result.run_dir))
+    print(json.dumps(result.summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers.config import load_config, make_config, parse_overrides
+from helpers.data import build_splits, build_tokenizer
+from helpers.train import batch_indices, build_model, eval_steps, lr_at, masked_loss, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _loss_with_target_changed(cfg, target_index):
+    """Loss of a fresh model on 4 training sequences, with one target column replaced (inputs untouched)."""
+    torch.manual_seed(0)
+    tok = build_tokenizer(cfg)
+    split = build_splits(cfg, tok)["train"]
+    model = build_model(cfg, tok, {"train": split})
+    inputs, targets = split.tokens[:4, :-1], split.tokens[:4, 1:].clone()
+    if target_index is not None:
+        targets[:, target_index] = (targets[:, target_index] + 1 - 3) % 7 + 3  # another residue token
+    loss, _ = masked_loss(model, inputs, targets, split.target_mask[:4], tok.pad_id)
+    return loss.item()
+
+
+def test_answer_loss_ignores_masked_targets_and_sees_unmasked(tiny_modular):
+    cfg = tiny_modular()
+    base = _loss_with_target_changed(cfg, None)
+    # targets of BOS a + b = c EOS are: a + b = c EOS; index 2 is b (masked), index 4 is c (the answer)
+    assert _loss_with_target_changed(cfg, 2) == base
+    assert _loss_with_target_changed(cfg, 0) == base
+    assert _loss_with_target_changed(cfg, 4) != pytest.approx(base, abs=1e-6)
+
+
+def test_all_tokens_loss_sees_every_target(tiny_modular):
+    cfg = tiny_modular(loss_mask="all")
+    base = _loss_with_target_changed(cfg, None)
+    assert _loss_with_target_changed(cfg, 2) != pytest.approx(base, abs=1e-6)
+
+
+def test_seed_determinism(tiny_modular):
+    a = train(tiny_modular(run_name="a"))
+    b = train(tiny_modular(run_name="b"))
+    assert a.run_dir != b.run_dir
+    pd.testing.assert_frame_equal(a.metrics.drop(columns="wall_s"), b.metrics.drop(columns="wall_s"))
+    c = train(tiny_modular(run_name="c", seed=1))
+    assert not a.metrics["train_loss"].equals(c.metrics["train_loss"])
+
+
+def test_resume_gives_the_same_final_weights(tiny_modular):
+    cfg = tiny_modular(run_name="split", dropout=0.1)  # dropout: the RNG state must be restored too
+    cfg_whole = tiny_modular(run_name="whole_d", dropout=0.1)
+    whole = train(cfg_whole)
+    part = train(cfg, stop_at=4)
+    assert not (part.run_dir / "summary.json").exists() and part.metrics["step"].max() == 4
+    resumed = train(cfg)
+    assert not resumed.reused
+    for key, value in whole.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[key], value, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(resumed.metrics.drop(columns="wall_s"), whole.metrics.drop(columns="wall_s"))
+    on_disk = pd.read_csv(resumed.run_dir / "metrics.csv")
+    assert on_disk["step"].tolist() == whole.metrics["step"].tolist()  # no duplicated rows after resume
+
+
+def test_finished_run_is_reused(tiny_modular):
+    first = train(tiny_modular())
+    again = train(tiny_modular(progress=True))  # cosmetic change: same run
+    assert again.reused and again.run_dir == first.run_dir
+    assert again.summary == json.loads((first.run_dir / "summary.json").read_text())
+    assert train(tiny_modular(lr=2e-3)).run_dir != first.run_dir
+
+
+def test_early_stop_is_recorded(tmp_path):
+    cfg = make_config(out_dir=str(tmp_path), max_steps=400, eval_every=10, progress=False,
+                      early_stop_on="train_loss", early_stop_threshold=1e-2, early_stop_patience=2)
+    result = train(cfg)
+    assert result.summary["stop_reason"] == "early_stop"
+    assert result.summary["steps"] < 400
+    assert result.metrics["early_stop_count"].iloc[-1] == 2
+    assert (result.metrics["train_loss"].iloc[-2:] <= 1e-2).all()
+
+
+def test_lr_schedule_and_eval_steps():
+    cfg = make_config(lr=1e-3, warmup_steps=10, lr_schedule="cosine", min_lr_frac=0.1, max_steps=110)
+    assert lr_at(0, cfg) == pytest.approx(1e-4) and lr_at(9, cfg) == pytest.approx(1e-3)
+    assert lr_at(110, cfg) == pytest.approx(1e-4)
+    assert lr_at(60, cfg) == pytest.approx(0.55e-3)
+    steps = eval_steps(make_config(max_steps=1000, eval_every=250, eval_log_points=4))
+    assert steps == {0, 1, 10, 100, 250, 500, 750, 1000}
+
+
+def test_batches_cover_each_epoch_once():
+    seen = torch.cat([batch_indices(s, 10, 4, seed=0) for s in range(3)])  # epoch of 3 batches: 4+4+2
+    assert sorted(seen.tolist()) == list(range(10))
+    assert torch.equal(batch_indices(5, 10, 4, seed=0), batch_indices(5, 10, 4, seed=0))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"lossmask": "all"}, "unknown config key.*'lossmask'.*allowed keys.*loss_mask"),
+    ({"loss_mask": "tail"}, "'loss_mask'.*'tail'.*all, answer, skip_first"),
+    ({"n_layer": 0}, "'n_layer'.*>= 1"),
+    ({"lr": "fast"}, "'lr'.*a number"),
+    ({"n_head": 3}, "'n_head'.*divisor of d_model=128"),
+    ({"train_frac": 0.9, "val_frac": 0.2}, "'val_frac'.*\\[0, 0.1\\]"),
+    ({"task": "text", "loss_mask": "answer"}, "'loss_mask'.*task 'text'"),
+    ({"progress": "yes"}, "'progress'.*true or false"),
+])
+def test_config_validation_names_key_and_allowed_values(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        make_config(**overrides)
+
+
+def test_overrides_and_yaml_loading(tmp_path):
+    assert parse_overrides(["lr=1e-3", "op=-", "texts=[ab, cd]", "bias=false"]) == \
+        {"lr": 1e-3, "op": "-", "texts": ["ab", "cd"], "bias": False}
+    path = tmp_path / "nb.yaml"
+    path.write_text("train:\n  max_steps: 7\n  op: /\nother_notebook_param: 3\n")
+    cfg = load_config(path, ["lr=0.01"])
+    assert (cfg.max_steps, cfg.op, cfg.lr) == (7, "/", 0.01)
+
+
+def test_cli_train_then_inference(tmp_path):
+    env_python = sys.executable
+    run = subprocess.run([env_python, "-m", "helpers.train", f"out_dir={tmp_path}", "max_steps=250",
+                          "eval_every=50", "progress=false", "texts=[hello world]"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    run_dir = Path(run.stdout.splitlines()[0].split()[-1])
+    assert (run_dir / "config.yaml").is_file() and (run_dir / "metrics.csv").is_file()
+    out = subprocess.run([env_python, "-m", "helpers.inference", "--ckpt", str(run_dir / "model.pt"),
+                          "--prompt", "", "--prompt", "hel"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["hello world", "hello world"]
+    bad = subprocess.run([env_python, "-m", "helpers.inference", "--ckpt", str(tmp_path / "nope.pt"), "--prompt", "x"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and "nope.pt" in bad.stderr and "does not exist" in bad.stderr
