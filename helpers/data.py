@@ -6,7 +6,9 @@ exact-match accuracy is a boolean mask over those targets (see `loss_mask`).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -99,3 +101,44 @@ def build_splits(cfg: TrainConfig, tok: Tokenizer) -> dict[str, Split]:
         tokens = pad_batch([tok.encode(t, bos=True, eos=True) for t in items], tok.pad_id)
         splits[name] = Split(tokens, loss_mask(tokens, tok, cfg.loss_mask, cfg.skip_first))
     return splits
+
+
+OP_NAMES = {"+": "add", "-": "sub", "/": "div"}
+
+
+def equation_table(op: str, p: int, train_frac: float, val_frac: float, split_seed: int) -> "pd.DataFrame":
+    """All equations of one task with their split, exactly as the trainer splits them (same function, same seed)."""
+    import pandas as pd
+
+    eqs = modular_equations(op, p)
+    split = [""] * len(eqs)
+    for name, ix in split_indices(len(eqs), train_frac, val_frac, split_seed).items():
+        for i in ix.tolist():
+            split[i] = name
+    df = pd.DataFrame(eqs, columns=["a", "b", "c"])
+    df.insert(1, "op", op)
+    df["p"] = p
+    df["text"] = [equation_text(a, op, b, c) for a, b, c in eqs]
+    df["split"] = split
+    return df
+
+
+def write_datasets(out_dir: str | Path, ops: list[str], moduli: list[int], train_frac: float, val_frac: float,
+                   split_seed: int) -> "pd.DataFrame":
+    """Write <out_dir>/<add|sub|div>_p<p>.csv for every task and return the table of counts per split."""
+    import pandas as pd
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = []
+    for op in ops:
+        for p in moduli:
+            df = equation_table(op, p, train_frac, val_frac, split_seed)
+            path = out_dir / f"{OP_NAMES[op]}_p{p}.csv"
+            tmp = path.with_name(path.name + ".tmp")
+            df.to_csv(tmp, index=False)
+            os.replace(tmp, path)
+            n = df["split"].value_counts()
+            counts.append({"task": f"a{op}b", "p": p, "equations": len(df), "train": int(n.get("train", 0)),
+                           "val": int(n.get("val", 0)), "test": int(n.get("test", 0)), "file": path.name})
+    return pd.DataFrame(counts)

@@ -34,3 +34,20 @@ def test_skip_first_and_all_masks_ignore_padding():
     assert loss_mask(tokens, tok, "skip_first", 3).tolist() == [[False, False, True, True, True],
                                                                 [False, False, True, False, False]]
     assert loss_mask(tokens, tok, "all").tolist() == [[True] * 5, [True, True, True, False, False]]
+
+
+def test_written_splits_match_the_trainers_split(tmp_path):
+    from helpers.config import make_config
+    from helpers.data import build_splits, equation_table, write_datasets
+
+    counts = write_datasets(tmp_path, ["/"], [7], 0.5, 0.25, split_seed=2)
+    assert counts.iloc[0][["equations", "train", "val", "test"]].tolist() == [42, 21, 10, 11]
+    table = equation_table("/", 7, 0.5, 0.25, 2)
+    cfg = make_config(task="modular", op="/", modulus=7, train_frac=0.5, val_frac=0.25, split_seed=2,
+                      loss_mask="answer")
+    tok = ArithmeticTokenizer(7)
+    split = build_splits(cfg, tok)
+    for name in ("train", "val", "test"):
+        trained_on = {tok.decode(row.tolist()) for row in split[name].tokens}
+        assert trained_on == set(table.loc[table.split == name, "text"])
+    assert (tmp_path / "div_p7.csv").is_file()

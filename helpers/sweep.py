@@ -1,0 +1,110 @@
+"""Run a list of training configs: reuse finished runs, resume interrupted ones, optionally in parallel.
+
+    configs = grid({"task": "modular", "op": "/", ...}, seeds=[0, 1, 2], weight_decay=[0.1, 0.3, 1.0])
+    sweep = run_sweep(configs, workers=2)
+    sweep.summaries   # one row per run: the varied fields, run_id, final metrics
+    sweep.metrics     # tidy: every evaluation row of every run, with the varied fields as columns
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .config import TrainConfig, make_config
+from .train import train
+
+
+@dataclass
+class SweepResult:
+    configs: list[TrainConfig]
+    summaries: pd.DataFrame
+    metrics: pd.DataFrame
+    varied: list[str]  # config fields that differ between the runs
+    trained: int  # runs trained (or resumed) in this call; the others were reused from disk
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def grid(base: dict[str, Any], seeds: list[int] | None = None, **axes: list[Any]) -> list[TrainConfig]:
+    """The cartesian product of `axes` (and seeds) over `base`; run names say which values they hold."""
+    for key, values in axes.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ValueError(f"grid axis {key!r} must be a non-empty list of values, got {values!r}")
+    seeds = [base.get("seed", 0)] if seeds is None else list(seeds)
+    prefix = base.get("run_name", "run")
+    configs = []
+    for values in itertools.product(*axes.values(), seeds):
+        *axis_values, seed = values
+        combo = dict(zip(axes, axis_values))
+        name = "-".join([prefix] + [f"{k}{_label(v)}".replace("/", "div") for k, v in combo.items()] + [f"s{seed}"])
+        configs.append(make_config(base, **combo, seed=seed, run_name=name))
+    return configs
+
+
+def _train_in_worker(cfg_dict: dict[str, Any], threads: int) -> str:
+    torch.set_num_threads(threads)
+    return str(train(make_config(cfg_dict, progress=False)).run_dir)
+
+
+def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = True) -> SweepResult:
+    """Train every config that has no finished run on disk; then load all results.
+
+    workers > 1 runs that many training processes at once, splitting the CPU threads between them (on a
+    small CPU, several single-thread runs use the cores better than one run with every thread).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    run_ids = [c.run_id for c in configs]
+    duplicates = {r for r in run_ids if run_ids.count(r) > 1}
+    if duplicates:
+        raise ValueError(f"the sweep lists the same run more than once: {sorted(duplicates)}")
+    todo = [c for c in configs if not (c.run_dir / "summary.json").is_file()]
+    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs", disable=not progress)
+    if workers == 1 or len(todo) <= 1:
+        for cfg in todo:
+            bar.set_postfix_str(cfg.run_name)
+            train(make_config(cfg.to_dict(), progress=False))
+            bar.update(1)
+    else:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(_train_in_worker, cfg.to_dict(), threads): cfg for cfg in todo}
+            for future in as_completed(futures):
+                future.result()  # re-raise a worker's error here, naming nothing silently
+                bar.set_postfix_str(futures[future].run_name)
+                bar.update(1)
+    bar.close()
+    return load_sweep(configs, trained=len(todo))
+
+
+def varied_fields(configs: list[TrainConfig]) -> list[str]:
+    dicts = [c.to_dict() for c in configs]
+    return [k for k in dicts[0] if k != "run_name" and len({json.dumps(d[k]) for d in dicts}) > 1]
+
+
+def load_sweep(configs: list[TrainConfig], trained: int = 0) -> SweepResult:
+    """Read the stored results of finished runs into tidy tables (fails naming any run that is not finished)."""
+    varied = varied_fields(configs)
+    summaries, metrics = [], []
+    for cfg in configs:
+        run_dir = cfg.run_dir
+        if not (run_dir / "summary.json").is_file():
+            raise FileNotFoundError(f"run {cfg.run_id} has no summary.json in {run_dir}: it has not finished")
+        keys = {k: getattr(cfg, k) for k in varied} | {"seed": cfg.seed, "run_id": cfg.run_id}
+        summaries.append(keys | json.loads((run_dir / "summary.json").read_text()))
+        m = pd.read_csv(run_dir / "metrics.csv")
+        for k, v in keys.items():
+            m[k] = v
+        metrics.append(m)
+    return SweepResult(configs, pd.DataFrame(summaries), pd.concat(metrics, ignore_index=True), varied, trained)

@@ -1,0 +1,71 @@
+import math
+
+import pandas as pd
+import pytest
+
+from helpers.grokking import milestone_table, milestones, summarise_milestones
+from helpers.sweep import grid, load_sweep, run_sweep
+
+
+def test_grid_is_the_cartesian_product_with_readable_names(tiny_modular):
+    base = tiny_modular().to_dict()
+    configs = grid(base, seeds=[0, 1], weight_decay=[0.1, 1.0], op=["+", "/"])
+    assert len(configs) == 8 and len({c.run_id for c in configs}) == 8
+    assert configs[0].run_name == "run-weight_decay0.1-op+-s0"
+    assert any(c.run_name == "run-weight_decay1-opdiv-s1" for c in configs)
+    with pytest.raises(ValueError, match="grid axis 'lr'"):
+        grid(base, lr=1e-3)
+
+
+def test_sweep_reuses_finished_runs_and_returns_tidy_tables(tiny_modular):
+    configs = grid(tiny_modular().to_dict(), seeds=[0, 1], weight_decay=[0.0, 1.0])
+    first = run_sweep(configs[:2], progress=False)
+    assert first.trained == 2
+    both = run_sweep(configs, workers=2, progress=False)  # two processes for the two new runs
+    assert both.trained == 2
+    assert sorted(both.varied) == ["seed", "weight_decay"]
+    assert len(both.summaries) == 4 and set(both.metrics["run_id"]) == {c.run_id for c in configs}
+    again = run_sweep(configs, workers=2, progress=False)
+    assert again.trained == 0
+    pd.testing.assert_frame_equal(again.metrics, both.metrics)
+
+
+def test_parallel_and_serial_sweeps_give_the_same_curves(tiny_modular, tmp_path):
+    def configs(folder):
+        return grid(tiny_modular(out_dir=str(tmp_path / folder)).to_dict(), seeds=[0, 1])
+    serial = run_sweep(configs("serial"), workers=1, progress=False).metrics
+    parallel = run_sweep(configs("parallel"), workers=2, progress=False).metrics
+    pd.testing.assert_frame_equal(serial.drop(columns="wall_s"), parallel.drop(columns="wall_s"))
+
+
+def test_unfinished_run_is_named(tiny_modular):
+    with pytest.raises(FileNotFoundError, match="has not finished"):
+        load_sweep([tiny_modular(run_name="never")])
+
+
+def test_duplicate_runs_are_rejected(tiny_modular):
+    with pytest.raises(ValueError, match="same run more than once"):
+        run_sweep([tiny_modular(), tiny_modular(progress=True)], progress=False)
+
+
+def _curve(train, val):
+    return pd.DataFrame({"step": [0, 10, 20, 30, 40], "train_acc": train, "val_acc": val})
+
+
+def test_milestones_and_censoring():
+    m = milestones(_curve([0, 0.5, 1.0, 1.0, 1.0], [0, 0.01, 0.2, 0.995, 1.0]))
+    assert (m["t_train"], m["t_val"], m["delta_t"], m["val_acc_at_t_train"]) == (20, 30, 10, 0.2)
+    assert not m["censored"]
+    never = milestones(_curve([0, 1.0, 1.0, 1.0, 1.0], [0, 0.1, 0.2, 0.3, 0.4]))
+    assert never["censored"] and math.isnan(never["t_val"]) and never["last_step"] == 40
+
+
+def test_summary_keeps_censored_runs_out_of_the_means():
+    rows = []
+    for seed, val in enumerate([[0, 0, 0.2, 1, 1], [0, 0, 0.1, 0.2, 1], [0, 0, 0, 0, 0]]):
+        rows.append(_curve([0, 1, 1, 1, 1], val).assign(seed=seed, run_id=f"r{seed}", wd=1.0))
+    table = milestone_table(pd.concat(rows), ["wd"])
+    summary = summarise_milestones(table, ["wd"]).iloc[0]
+    assert (summary["runs"], summary["generalised"]) == (3, 2)
+    assert summary["t_val_mean"] == 35 and summary["censored_at"] == ">40"
+    assert summary["delta_t_mean"] == 25
