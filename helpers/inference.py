@@ -9,6 +9,11 @@ at EOS, at `max_new_tokens`, or at the model's context length.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import torch
 
@@ -73,3 +78,24 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def publish_checkpoint(run_dir: str | Path, name: str, ckpt_dir: str | Path) -> Path:
+    """Copy a finished run's model.pt to <ckpt_dir>/<name> (the small file that gets committed)."""
+    ckpt_dir = Path(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    target = ckpt_dir / name
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.copyfile(Path(run_dir) / "model.pt", tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def run_cli(ckpt: str | Path, prompts: list[str], cwd: str | Path) -> tuple[str, str]:
+    """Run `python -m helpers.inference` as a user would; returns (the command line, its output or error)."""
+    args = [sys.executable, "-m", "helpers.inference", "--ckpt", str(ckpt)]
+    for prompt in prompts:
+        args += ["--prompt", prompt]
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    shown = "python -m helpers.inference --ckpt " + str(ckpt) + "".join(f" --prompt '{p}'" for p in prompts)
+    return shown, done.stdout.strip() if done.returncode == 0 else f"failed: {done.stderr.strip()}"

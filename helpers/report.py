@@ -63,3 +63,15 @@ def provenance(profile: str) -> str:
 
 def in_colab() -> bool:
     return "COLAB_RELEASE_TAG" in os.environ
+
+
+def recipe(cfg) -> str:
+    """One sentence naming the training recipe of a TrainConfig (optimiser, data, budget, early stop)."""
+    optimiser = {"adamw": "AdamW", "adam": "Adam"}[cfg.optimizer]
+    text = (f"{optimiser} (lr {cfg.lr:g}, weight decay {cfg.weight_decay:g}, β=({cfg.beta1:g}, {cfg.beta2:g}), "
+            f"{cfg.warmup_steps} warm-up steps), batch {cfg.batch_size}, {cfg.n_layer}-layer d_model {cfg.d_model}, "
+            f"{cfg.train_frac:.0%} of the equations for training, budget {cfg.max_steps:,} steps")
+    if cfg.early_stop_on == "val_acc":
+        text += (f", stopped after {cfg.early_stop_patience} consecutive evaluations with val acc ≥ "
+                 f"{cfg.early_stop_threshold:g}")
+    return text

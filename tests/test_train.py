@@ -136,3 +136,15 @@ def test_cli_train_then_inference(tmp_path):
     bad = subprocess.run([env_python, "-m", "helpers.inference", "--ckpt", str(tmp_path / "nope.pt"), "--prompt", "x"],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "nope.pt" in bad.stderr and "does not exist" in bad.stderr
+
+
+def test_publish_checkpoint_and_cli_helper(tiny_modular, tmp_path):
+    from helpers.inference import publish_checkpoint, run_cli
+    from helpers.report import recipe
+
+    result = train(tiny_modular())
+    ckpt = publish_checkpoint(result.run_dir, "tiny.pt", tmp_path / "ckpts")
+    assert ckpt.read_bytes() == (result.run_dir / "model.pt").read_bytes()
+    shown, output = run_cli(ckpt, ["1+2="], ROOT)
+    assert shown.endswith("--prompt '1+2='") and output.startswith("1+2=")
+    assert "AdamW (lr 0.001, weight decay 0.1" in recipe(result.config)
