@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,87 @@ class ScriptedEngine:
             self.generated += len(new)
             out.append(Continuation(new, finish))
         return out
+
+
+class HFEngine:
+    """transformers backend (fallback where vLLM cannot be installed: Colab CPU, macOS).
+
+    Requests are generated in batches of `batch_size` with left padding; a batch draws from one RNG seeded
+    with its first request's seed, so sampled results depend on how requests are batched (greedy results do
+    not). `batch_size=1` gives per-request seeds."""
+
+    name = "hf"
+
+    def __init__(self, model: Any, tokenizer: Any, batch_size: int = 8) -> None:
+        self.model, self.tokenizer, self.batch_size = model.eval(), tokenizer, batch_size
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.generated = 0
+
+    def continue_batch(self, requests, stop_ids, sampling):
+        out = []
+        for start in range(0, len(requests), self.batch_size):
+            out += self._batch(requests[start:start + self.batch_size], stop_ids, sampling)
+        return out
+
+    def _batch(self, requests, stop_ids, sampling):
+        import torch
+
+        device = next(self.model.parameters()).device
+        width = max(len(r.prompt_ids) for r in requests)
+        ids = torch.full((len(requests), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for row, r in enumerate(requests):
+            ids[row, width - len(r.prompt_ids):] = torch.tensor(r.prompt_ids)
+            mask[row, width - len(r.prompt_ids):] = 1
+        kwargs: dict[str, Any] = {"do_sample": sampling.temperature > 0}
+        if sampling.temperature > 0:
+            kwargs |= {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k or None,
+                       "min_p": sampling.min_p or None}
+        torch.manual_seed(requests[0].seed)
+        with torch.no_grad():
+            gen = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
+                                      max_new_tokens=max(r.max_tokens for r in requests), eos_token_id=list(stop_ids),
+                                      pad_token_id=self.pad_id, **kwargs)
+        results = []
+        for row, r in enumerate(requests):
+            new = gen[row, width:].tolist()[: r.max_tokens]
+            cut = next((i for i, t in enumerate(new) if t in stop_ids), None)
+            new = new if cut is None else new[: cut + 1]
+            self.generated += len(new)
+            results.append(Continuation(new, "stop" if cut is not None else "length"))
+        return results
+
+
+class VLLMEngine:
+    """vLLM backend: offline `LLM.generate` on token-id prompts, prefix caching on, one seed per request."""
+
+    name = "vllm"
+
+    def __init__(self, model: str, dtype: str = "bfloat16", max_model_len: int = 4096, seed: int = 0,
+                 enforce_eager: bool = True, logits_processors: list | None = None, **llm_kwargs: Any) -> None:
+        from vllm import LLM
+
+        self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,
+                       enforce_eager=enforce_eager, logits_processors=logits_processors or None, **llm_kwargs)
+        self.eos = self.llm.get_tokenizer().eos_token_id
+        self.generated = 0
+
+    def continue_batch(self, requests, stop_ids, sampling):
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        params = [SamplingParams(max_tokens=r.max_tokens, seed=r.seed, temperature=sampling.temperature,
+                                 top_p=sampling.top_p, top_k=sampling.top_k if sampling.top_k > 0 else -1,
+                                 min_p=sampling.min_p, stop_token_ids=list(stop_ids), skip_special_tokens=False,
+                                 detokenize=False, extra_args=dict(sampling.extra) or None) for r in requests]
+        prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in requests]
+        results = []
+        for o in self.llm.generate(prompts, params, use_tqdm=False):
+            c = o.outputs[0]
+            new = list(c.token_ids)
+            if c.finish_reason == "stop" and (not new or new[-1] not in stop_ids):
+                # vLLM may leave a stop token (or EOS) out of token_ids; put it back so callers see it
+                new.append(c.stop_reason if isinstance(c.stop_reason, int) else self.eos)
+            self.generated += len(new)
+            results.append(Continuation(new, "stop" if c.finish_reason == "stop" else "length"))
+        return results

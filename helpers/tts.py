@@ -1,0 +1,122 @@
+"""Test-time-scaling experiments: run, grade and store samples; read them back as tidy tables; plan token costs.
+
+    spec = Setting(name="seq_stop", mode="stop", budgets=[64, 128, 256], seeds=[0, 1, 2], sampling=Sampling(0.6, 0.95, 20))
+    df = run_setting(engine, tokenizer, problems, spec, store, model="builtin:smollm2-135m-instruct")
+
+Each sample is one line in the TraceStore (keyed by experiment, problem, mode, budget, seed); a re-run
+generates only the (problem, seed) pairs with a missing budget, so an interrupted run resumes.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .budget import Sample, sweep
+from .engines import Engine, Request, Sampling
+from .grading import grade
+from .problems import Problem
+from .prompting import PromptConfig, prompt_ids, thinking_format
+from .traces import TraceStore
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the experiment's name in the trace store
+    mode: str  # "stop", "wait", or "none" (thinking off: answer directly)
+    budgets: tuple[int, ...]  # thinking budgets (ignored for mode "none")
+    seeds: tuple[int, ...]  # one sample per (problem, seed): repeats, or the m samples of parallel scaling
+    sampling: Sampling = field(default_factory=Sampling)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    max_answer_tokens: int = 256
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("stop", "wait", "none"):
+            raise ValueError(f"Setting {self.name!r}: mode {self.mode!r} is unknown; allowed: stop, wait, none")
+        if self.mode != "none" and (not self.budgets or min(self.budgets) < 1):
+            raise ValueError(f"Setting {self.name!r}: budgets must be a non-empty list of positive token counts")
+        if not self.seeds:
+            raise ValueError(f"Setting {self.name!r}: seeds must be non-empty")
+        if (self.mode == "none") == self.prompt.thinking:
+            raise ValueError(f"Setting {self.name!r}: mode 'none' goes with prompt.thinking=False and only with it")
+
+
+def _budgets(s: Setting) -> tuple[int, ...]:
+    return (0,) if s.mode == "none" else tuple(sorted(set(s.budgets)))
+
+
+def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], setting: Setting, store: TraceStore,
+                model: str, chunk: int = 16, progress: bool = True) -> pd.DataFrame:
+    """Generate what the store lacks for this setting, in chunks of `chunk` (problem, seed) pairs, then return
+    every sample of the setting as a tidy table (one row per problem × seed × budget)."""
+    fmt = thinking_format(tokenizer, setting.prompt)
+    budgets = _budgets(setting)
+    pending = [(p, seed) for p in problems for seed in setting.seeds
+               if any((setting.name, p.id, setting.mode, b, seed) not in store for b in budgets)]
+    bar = tqdm(total=len(problems) * len(setting.seeds), initial=len(problems) * len(setting.seeds) - len(pending),
+               desc=setting.name, disable=not progress)
+    for start in range(0, len(pending), chunk):
+        part = pending[start:start + chunk]
+        prompts = [prompt_ids(tokenizer, p.problem, setting.prompt) for p, _ in part]
+        seeds = [seed for _, seed in part]
+        began = time.perf_counter()
+        if setting.mode == "none":
+            outs = engine.continue_batch([Request(tuple(ids), setting.max_answer_tokens, seed)
+                                          for ids, seed in zip(prompts, seeds)], (fmt.eos,), setting.sampling)
+            by_budget = {0: [Sample(0, "none", seed, _no_thinking(), o.token_ids, o.finish) for seed, o in zip(seeds, outs)]}
+        else:
+            by_budget = sweep(engine, prompts, seeds, budgets, setting.mode, fmt, setting.sampling,
+                              setting.max_answer_tokens)
+        seconds = (time.perf_counter() - began) / len(part)
+        records = []
+        for b, samples in by_budget.items():
+            for (problem, seed), sample in zip(part, samples):
+                records.append(_record(setting, problem, sample, tokenizer, fmt.eos, model, engine.name, seconds))
+        store.append(records)
+        bar.update(len(part))
+    bar.close()
+    rows = [r for r in store.select(experiment=setting.name, mode=setting.mode)
+            if r["seed"] in setting.seeds and r["budget"] in budgets and r["problem_id"] in {p.id for p in problems}]
+    return pd.DataFrame(rows)
+
+
+def _no_thinking():
+    from .budget import Thinking
+    return Thinking(done=True)
+
+
+def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, eos: int, model: str, backend: str,
+            seconds: float) -> dict[str, Any]:
+    answer_ids = [t for t in sample.answer_ids if t != eos]
+    thinking_text = tokenizer.decode(sample.thinking.tokens)
+    answer_text = tokenizer.decode(answer_ids)
+    g = grade(answer_text, problem.answer)
+    return {
+        "experiment": setting.name, "problem_id": problem.id, "mode": setting.mode, "budget": sample.budget,
+        "seed": sample.seed, "model": model, "backend": backend, "thinking_on": setting.prompt.thinking,
+        **{f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"},
+        "gold": problem.answer, "thinking_tokens": sample.thinking_tokens, "answer_tokens": len(answer_ids),
+        "waits": sample.thinking.waits, "thinking_cut": sample.thinking.cut, "answer_finished": sample.answer_finish == "stop",
+        "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "seconds_per_sample": round(seconds, 3),
+    }
+
+
+def plan(problems: int, settings: Sequence[Setting]) -> pd.DataFrame:
+    """Upper bounds on generated tokens per setting (dry run: no model needed). The shared-prefix sweep
+    generates the longest budget's thinking once per (problem, seed) and one answer phase per budget."""
+    rows = []
+    for s in settings:
+        pairs = problems * len(s.seeds)
+        thinking = 0 if s.mode == "none" else max(s.budgets)
+        answers = len(_budgets(s)) * s.max_answer_tokens
+        naive = sum(_budgets(s)) + answers
+        rows.append({"setting": s.name, "mode": s.mode, "budgets": list(_budgets(s)), "samples": pairs,
+                     "requests (problem × seed × budget)": pairs * len(_budgets(s)),
+                     "max thinking tokens": pairs * thinking, "max answer tokens": pairs * answers,
+                     "max tokens (shared-prefix sweep)": pairs * (thinking + answers),
+                     "max tokens (each budget run alone)": pairs * naive})
+    return pd.DataFrame(rows)

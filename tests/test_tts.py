@@ -1,0 +1,84 @@
+"""The experiment runner end to end on the scripted fake model (real models: tests/test_engines_real.py)."""
+import pandas as pd
+import pytest
+
+from helpers.engines import Sampling, ScriptedEngine
+from helpers.problems import Problem
+from helpers.prompting import PromptConfig
+from helpers.traces import TraceStore
+from helpers.tts import Setting, plan, run_setting
+
+TAG, WAIT, INJECT, EOS = [90, 91, 92], [95], [90, 91, 92, 97], 99
+
+
+class FakeTokenizer:
+    """Just enough of a HF tokenizer: the chat template yields the problem's key token; known strings map
+    to the fake's ids; decode renders ids as text (41 -> a boxed 7, 43 -> 'it is 12')."""
+    eos_token_id = EOS
+    strings = {"<think>\n": [], "</think>": TAG, "\n</think>\n\n": INJECT, "Wait": WAIT, "": []}
+    words = {41: r"\boxed{7}", 42: ".", 43: "it is 12", 95: "Wait"}
+
+    def apply_chat_template(self, messages, tokenize, add_generation_prompt, enable_thinking):
+        return f"<key:{messages[-1]['content'][0]}>"
+
+    def encode(self, text, add_special_tokens=False):
+        if text.startswith("<key:"):
+            return [{"A": 1, "B": 2}[text[5]]] + self.encode(text[7:])
+        return list(self.strings[text])
+
+    def decode(self, ids):
+        return " ".join(self.words.get(i, f"t{i}") for i in ids)
+
+
+def scripted():
+    return ScriptedEngine({1: [[10, 11, 12], [20, 21]], 2: [[30, 31, 32, 33, 34, 35, 36]]},
+                          {1: [41, 42], 2: [43]}, TAG, WAIT, INJECT, EOS)
+
+
+PROBLEMS = [Problem("A", "A problem", 7), Problem("B", "B problem", 12)]
+
+
+def test_run_grade_store_and_resume(tmp_path):
+    store = TraceStore(tmp_path / "traces.jsonl")
+    setting = Setting("seq", "stop", (2, 4, 8), seeds=(0, 1))
+    first_engine = scripted()
+    df = run_setting(first_engine, FakeTokenizer(), PROBLEMS, setting, store, model="fake", progress=False)
+    assert len(df) == 2 * 2 * 3
+    a8 = df[(df.problem_id == "A") & (df.budget == 8)].iloc[0]
+    assert (a8.thinking_tokens, a8.thinking_cut, a8.exact_answer, a8.exact_correct) == (3, False, 7, True)
+    b2 = df[(df.problem_id == "B") & (df.budget == 2)].iloc[0]
+    assert (b2.thinking_tokens, b2.thinking_cut, b2.flexible_answer, b2.flexible_correct) == (2, True, 12, True)
+    assert not b2.exact_correct  # no box in "it is 12"
+    # a second run finds everything stored and generates nothing
+    again = scripted()
+    df2 = run_setting(again, FakeTokenizer(), PROBLEMS, setting, TraceStore(tmp_path / "traces.jsonl"), "fake",
+                      progress=False)
+    assert again.generated == 0
+    pd.testing.assert_frame_equal(df.sort_values(list(df.columns[:5])).reset_index(drop=True),
+                                  df2.sort_values(list(df.columns[:5])).reset_index(drop=True))
+
+
+def test_wait_setting_and_no_thinking_setting(tmp_path):
+    store = TraceStore(tmp_path / "t.jsonl")
+    wait = run_setting(scripted(), FakeTokenizer(), PROBLEMS[:1], Setting("w", "wait", (8,), (0,)), store, "fake",
+                       progress=False).iloc[0]
+    assert (wait.thinking_tokens, wait.waits, wait.thinking_cut) == (8, 3, True)
+    none = Setting("n", "none", (), (0,), prompt=PromptConfig(thinking=False))
+    row = run_setting(scripted(), FakeTokenizer(), PROBLEMS[:1], none, store, "fake", progress=False).iloc[0]
+    assert row.thinking_tokens == 0 and row.budget == 0
+
+
+def test_settings_are_validated():
+    with pytest.raises(ValueError, match="mode 'pause'"):
+        Setting("x", "pause", (1,), (0,))
+    with pytest.raises(ValueError, match="budgets must be"):
+        Setting("x", "stop", (), (0,))
+    with pytest.raises(ValueError, match="mode 'none' goes with prompt.thinking=False"):
+        Setting("x", "none", (), (0,))
+
+
+def test_plan_counts_tokens_of_the_shared_sweep_and_of_separate_runs():
+    p = plan(30, [Setting("seq", "stop", (1024, 2048, 4096), (0, 1, 2), max_answer_tokens=100)]).iloc[0]
+    assert p["samples"] == 90 and p["requests (problem × seed × budget)"] == 270
+    assert p["max tokens (shared-prefix sweep)"] == 90 * (4096 + 300)
+    assert p["max tokens (each budget run alone)"] == 90 * (1024 + 2048 + 4096 + 300)
