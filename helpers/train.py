@@ -16,6 +16,7 @@ import json
 import math
 import os
 import random
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import torch.nn.functional as F
 import yaml
 from tqdm.auto import tqdm
 
-from .config import TrainConfig, load_config
+from .config import COSMETIC, TrainConfig, load_config
 from .data import Split, build_splits, build_tokenizer
 from .model import GPT, GPTConfig
 from .tokenizer import Tokenizer, tokenizer_from_spec
@@ -201,6 +202,33 @@ def read_finished(cfg: TrainConfig) -> RunResult | None:
                      json.loads((run_dir / "summary.json").read_text()), model, tok, reused=True)
 
 
+def find_extendable(cfg: TrainConfig) -> Path | None:
+    """A run of the same section whose config differs from `cfg` only by a smaller max_steps, with the
+    checkpoint that got furthest; None if there is none.
+
+    With a constant learning rate after warmup, max_steps changes nothing about the trajectory (batches are
+    a function of the step, the schedule does not look at the budget), so raising a budget can continue
+    the shorter run instead of redoing it. Only the evaluation steps already logged differ: they keep the
+    shorter run's log-spaced schedule up to where it stopped.
+    """
+    if cfg.lr_schedule != "constant" or not cfg.run_dir.parent.is_dir():
+        return None
+    mine = {k: v for k, v in cfg.to_dict().items() if k not in COSMETIC | {"max_steps"}}
+    best, best_step = None, -1
+    for folder in cfg.run_dir.parent.glob(f"{cfg.run_name}-*"):
+        config_file, ckpt = folder / "config.yaml", folder / "checkpoint.pt"
+        if folder == cfg.run_dir or not (config_file.is_file() and ckpt.is_file()):
+            continue
+        other = yaml.safe_load(config_file.read_text())
+        theirs = {k: v for k, v in other.items() if k not in COSMETIC | {"max_steps"}}
+        if theirs != mine or other["max_steps"] >= cfg.max_steps:
+            continue
+        step = torch.load(ckpt, map_location="cpu", weights_only=False)["step"]
+        if step > best_step:
+            best, best_step = folder, step
+    return best
+
+
 def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> RunResult:
     """Train (or resume, or reuse) the run described by `cfg`.
 
@@ -223,6 +251,8 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     train_split = splits["train"]
     step, metrics, early_count, wall_before = 0, [], 0, 0.0
 
+    if not ckpt_path.is_file() and not force and (shorter := find_extendable(cfg)) is not None:
+        shutil.copyfile(shorter / "checkpoint.pt", ckpt_path)  # continue the shorter run (see find_extendable)
     if ckpt_path.is_file() and not force:  # resume
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
@@ -252,6 +282,9 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
                 stopped_early = True
                 break
         if step >= cfg.max_steps:
+            break
+        if cfg.early_stop_on != "none" and early_count >= cfg.early_stop_patience:  # met before a budget extension
+            stopped_early = True
             break
         if stop_at is not None and step >= stop_at:
             save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,

