@@ -148,7 +148,8 @@ class HFEngine:
         torch.manual_seed(requests[0].seed)
         with torch.no_grad():
             gen = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
-                                      max_new_tokens=max(r.max_tokens for r in requests), eos_token_id=list(stop_ids),
+                                      max_new_tokens=max(r.max_tokens for r in requests),
+                                      eos_token_id=list(stop_ids) or None,
                                       pad_token_id=self.pad_id, **kwargs)
         results = []
         for row, r in enumerate(requests):

@@ -13,14 +13,20 @@ def caption(fig: plt.Figure, text: str) -> None:
     fig.text(0.01, -0.02, text, fontsize=8, ha="left", va="top", wrap=True)
 
 
-def seed_band(ax: plt.Axes, tidy: pd.DataFrame, column: str, label: str, color=None, ls="-", logx: bool = True):
+def seed_band(ax: plt.Axes, tidy: pd.DataFrame, column: str, label: str, color=None, ls="-", logx: bool = True,
+              geometric: bool = False):
     """Mean ± std over seeds of `column` against step. Where some seeds have already stopped (early stop),
-    the statistics are over the seeds still running; say so in the caption."""
-    stats = tidy.groupby("step")[column].agg(["mean", "std"]).reset_index()
+    the statistics are over the seeds still running; say so in the caption. geometric=True takes the
+    statistics of log10 values (for quantities drawn on a log axis, such as losses)."""
+    values = np.log10(tidy[column].clip(lower=1e-12)) if geometric else tidy[column]
+    stats = values.groupby(tidy["step"]).agg(["mean", "std"]).reset_index()
     stats["std"] = stats["std"].fillna(0.0)
+    lo, mid, hi = stats["mean"] - stats["std"], stats["mean"], stats["mean"] + stats["std"]
+    if geometric:
+        lo, mid, hi = 10 ** lo, 10 ** mid, 10 ** hi
     x = stats["step"].clip(lower=1) if logx else stats["step"]
-    line, = ax.plot(x, stats["mean"], ls=ls, color=color, label=label)
-    ax.fill_between(x, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=line.get_color(), alpha=0.2)
+    line, = ax.plot(x, mid, ls=ls, color=color, label=label)
+    ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2)
     if logx:
         ax.set_xscale("log")
     return line

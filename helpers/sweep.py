@@ -20,7 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import TrainConfig, make_config
-from .train import train
+from .train import finished_run_dir, train
 
 
 @dataclass
@@ -67,11 +67,11 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    run_ids = [c.run_id for c in configs]
-    duplicates = {r for r in run_ids if run_ids.count(r) > 1}
+    hashes = [c.config_hash() for c in configs]
+    duplicates = {c.run_id for c in configs if hashes.count(c.config_hash()) > 1}
     if duplicates:
         raise ValueError(f"the sweep lists the same run more than once: {sorted(duplicates)}")
-    todo = [c for c in configs if not (c.run_dir / "summary.json").is_file()]
+    todo = [c for c in configs if finished_run_dir(c) is None]
     bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs", disable=not progress)
     if workers == 1 or len(todo) <= 1:
         for cfg in todo:
@@ -102,10 +102,11 @@ def load_sweep(configs: list[TrainConfig], trained: int = 0, keys: list[str] | N
     columns = list(dict.fromkeys(varied + list(keys or [])))
     summaries, metrics = [], []
     for cfg in configs:
-        run_dir = cfg.run_dir
-        if not (run_dir / "summary.json").is_file():
-            raise FileNotFoundError(f"run {cfg.run_id} has no summary.json in {run_dir}: it has not finished")
-        labels = {k: getattr(cfg, k) for k in columns} | {"seed": cfg.seed, "run_id": cfg.run_id}
+        run_dir = finished_run_dir(cfg)
+        if run_dir is None:
+            raise FileNotFoundError(f"run {cfg.run_id} has no summary.json in {cfg.run_dir}: it has not finished")
+        labels = {k: getattr(cfg, k) for k in columns} | {"seed": cfg.seed, "run_id": run_dir.name,
+                                                           "config_hash": cfg.config_hash()}
         summaries.append(labels | json.loads((run_dir / "summary.json").read_text()))
         m = pd.read_csv(run_dir / "metrics.csv")
         for k, v in labels.items():

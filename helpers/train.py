@@ -192,10 +192,18 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer, d
 
 # ---------------------------------------------------------------------------------------------- training
 
+def finished_run_dir(cfg: TrainConfig) -> Path | None:
+    """The folder of a finished run with this exact config (same hash), whatever name it was run under."""
+    if (cfg.run_dir / "summary.json").is_file():
+        return cfg.run_dir
+    same = sorted(cfg.run_dir.parent.glob(f"*-{cfg.config_hash()}/summary.json"))
+    return same[0].parent if same else None
+
+
 def read_finished(cfg: TrainConfig) -> RunResult | None:
     """The stored result of a finished run with this exact config, or None."""
-    run_dir = cfg.run_dir
-    if not (run_dir / "summary.json").is_file():
+    run_dir = finished_run_dir(cfg)
+    if run_dir is None:
         return None
     model, tok, _ = load_model(run_dir / "model.pt")
     return RunResult(run_dir, cfg, pd.read_csv(run_dir / "metrics.csv"),

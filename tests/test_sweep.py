@@ -46,6 +46,15 @@ def test_unfinished_run_is_named(tiny_modular):
 def test_duplicate_runs_are_rejected(tiny_modular):
     with pytest.raises(ValueError, match="same run more than once"):
         run_sweep([tiny_modular(), tiny_modular(progress=True)], progress=False)
+    with pytest.raises(ValueError, match="same run more than once"):  # the same config under two names
+        run_sweep([tiny_modular(run_name="a"), tiny_modular(run_name="b")], progress=False)
+
+
+def test_a_finished_run_is_found_under_another_name(tiny_modular):
+    first = run_sweep([tiny_modular(run_name="study_a")], progress=False)
+    second = run_sweep([tiny_modular(run_name="study_b")], progress=False)
+    assert second.trained == 0
+    assert second.summaries.run_id.iloc[0] == first.summaries.run_id.iloc[0]
 
 
 def _curve(train, val):

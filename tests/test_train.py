@@ -42,18 +42,20 @@ def test_all_tokens_loss_sees_every_target(tiny_modular):
     assert _loss_with_target_changed(cfg, 2) != pytest.approx(base, abs=1e-6)
 
 
-def test_seed_determinism(tiny_modular):
+def test_seed_determinism(tiny_modular, tmp_path):
     a = train(tiny_modular(run_name="a"))
-    b = train(tiny_modular(run_name="b"))
-    assert a.run_dir != b.run_dir
+    # a separate folder: the same config in the same folder would be reused, not retrained
+    b = train(tiny_modular(run_name="b", out_dir=str(tmp_path / "again")))
+    assert not b.reused and a.run_dir != b.run_dir
     pd.testing.assert_frame_equal(a.metrics.drop(columns="wall_s"), b.metrics.drop(columns="wall_s"))
     c = train(tiny_modular(run_name="c", seed=1))
     assert not a.metrics["train_loss"].equals(c.metrics["train_loss"])
 
 
-def test_resume_gives_the_same_final_weights(tiny_modular):
+def test_resume_gives_the_same_final_weights(tiny_modular, tmp_path):
     cfg = tiny_modular(run_name="split", dropout=0.1)  # dropout: the RNG state must be restored too
-    cfg_whole = tiny_modular(run_name="whole_d", dropout=0.1)
+    # the uninterrupted twin lives in another folder, or the split run would simply reuse it
+    cfg_whole = tiny_modular(run_name="whole_d", dropout=0.1, out_dir=str(tmp_path / "whole"))
     whole = train(cfg_whole)
     part = train(cfg, stop_at=4)
     assert not (part.run_dir / "summary.json").exists() and part.metrics["step"].max() == 4
