@@ -20,8 +20,25 @@ def first_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:
     return float(hit.iloc[0]) if len(hit) else math.nan
 
 
+def collapses(values: pd.Series, high: float = 0.9, drop: float = 0.3) -> int:
+    """How many times a curve, having reached `high`, fell more than `drop` below its running best.
+
+    Counts the (slingshot-like) accuracy collapses of late training; a run that merely wobbles counts none.
+    Each collapse is counted once, when the curve first falls; it must climb back to `high` to count again.
+    """
+    count, best, armed = 0, -math.inf, False
+    for v in values:
+        best = max(best, v)
+        if v >= high:
+            armed = True
+        elif armed and v < best - drop:
+            count, armed = count + 1, False
+    return count
+
+
 def milestones(metrics: pd.DataFrame, threshold: float = 0.99) -> dict[str, float | bool]:
-    """t_train, t_val, Δt, validation accuracy at t_train, last step, and whether t_val is censored."""
+    """t_train, t_val, Δt, validation accuracy at t_train, last step, whether t_val is censored, and the
+    final train/val accuracies and validation collapses that explain a censored run."""
     metrics = metrics.sort_values("step")
     t_train = first_step(metrics, "train_acc", threshold)
     t_val = first_step(metrics, "val_acc", threshold)
@@ -29,7 +46,9 @@ def milestones(metrics: pd.DataFrame, threshold: float = 0.99) -> dict[str, floa
                       if not math.isnan(t_train) else math.nan)
     return {"t_train": t_train, "t_val": t_val, "delta_t": t_val - t_train, "val_acc_at_t_train": val_at_t_train,
             "last_step": float(metrics["step"].iloc[-1]), "censored": math.isnan(t_val),
-            "best_val_acc": float(metrics["val_acc"].max())}
+            "best_val_acc": float(metrics["val_acc"].max()),
+            "final_train_acc": float(metrics["train_acc"].iloc[-1]), "final_val_acc": float(metrics["val_acc"].iloc[-1]),
+            "val_collapses": collapses(metrics["val_acc"])}
 
 
 def milestone_table(tidy: pd.DataFrame, keys: list[str], threshold: float = 0.99) -> pd.DataFrame:

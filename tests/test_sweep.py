@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.grokking import milestone_table, milestones, summarise_milestones
+from helpers.grokking import collapses, milestone_table, milestones, summarise_milestones
 from helpers.sweep import grid, load_sweep, run_sweep
 
 
@@ -78,3 +78,9 @@ def test_summary_keeps_censored_runs_out_of_the_means():
     assert (summary["runs"], summary["generalised"]) == (3, 2)
     assert summary["t_val_mean"] == 35 and summary["censored_at"] == ">40"
     assert summary["delta_t_mean"] == 25
+
+
+def test_collapses_counts_falls_after_reaching_high_accuracy():
+    assert collapses(pd.Series([0.1, 0.5, 0.95, 0.99, 0.97, 1.0])) == 0  # wobbles near the top
+    assert collapses(pd.Series([0.1, 0.5, 0.6, 0.2, 0.7])) == 0  # never reached 0.9
+    assert collapses(pd.Series([0.2, 0.95, 0.4, 0.3, 0.92, 0.5, 1.0])) == 2  # fell twice, counted once each
