@@ -8,9 +8,11 @@ generates only the (problem, seed) pairs with a missing budget, so an interrupte
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -34,6 +36,27 @@ class Setting:
     prompt: PromptConfig = field(default_factory=PromptConfig)
     max_answer_tokens: int = 256
 
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> "Setting":
+        """From parameter-file values: sampling and prompt are dicts; budgets and seeds lists."""
+        spec = dict(spec)
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(spec) - known
+        if unknown:
+            raise ValueError(f"setting {spec.get('name', '?')!r}: unknown field(s) {sorted(unknown)}; "
+                             f"allowed: {sorted(known)}")
+        for key, kind in (("sampling", Sampling), ("prompt", PromptConfig)):
+            value = spec.get(key)
+            if isinstance(value, dict):
+                fields = set(kind.__dataclass_fields__)
+                if set(value) - fields:
+                    raise ValueError(f"setting {spec.get('name', '?')!r}: {key} has unknown field(s) "
+                                     f"{sorted(set(value) - fields)}; allowed: {sorted(fields)}")
+                spec[key] = kind(**value)
+        spec["budgets"] = tuple(int(b) for b in spec.get("budgets") or ())
+        spec["seeds"] = tuple(int(s) for s in spec.get("seeds") or ())
+        return cls(**spec)
+
     def __post_init__(self) -> None:
         if self.mode not in ("stop", "wait", "none"):
             raise ValueError(f"Setting {self.name!r}: mode {self.mode!r} is unknown; allowed: stop, wait, none")
@@ -55,8 +78,7 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
     every sample of the setting as a tidy table (one row per problem × seed × budget)."""
     fmt = thinking_format(tokenizer, setting.prompt)
     budgets = _budgets(setting)
-    pending = [(p, seed) for p in problems for seed in setting.seeds
-               if any((setting.name, p.id, setting.mode, b, seed) not in store for b in budgets)]
+    pending = _pending(problems, setting, store)
     bar = tqdm(total=len(problems) * len(setting.seeds), initial=len(problems) * len(setting.seeds) - len(pending),
                desc=setting.name, disable=not progress)
     for start in range(0, len(pending), chunk):
@@ -79,8 +101,19 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
         store.append(records)
         bar.update(len(part))
     bar.close()
+    return _select(store, setting, problems)
+
+
+def _pending(problems: Sequence[Problem], setting: Setting, store: TraceStore) -> list[tuple[Problem, int]]:
+    budgets = _budgets(setting)
+    return [(p, seed) for p in problems for seed in setting.seeds
+            if any((setting.name, p.id, setting.mode, b, seed) not in store for b in budgets)]
+
+
+def _select(store: TraceStore, setting: Setting, problems: Sequence[Problem]) -> pd.DataFrame:
+    budgets, ids = _budgets(setting), {p.id for p in problems}
     rows = [r for r in store.select(experiment=setting.name, mode=setting.mode)
-            if r["seed"] in setting.seeds and r["budget"] in budgets and r["problem_id"] in {p.id for p in problems}]
+            if r["seed"] in setting.seeds and r["budget"] in budgets and r["problem_id"] in ids]
     return pd.DataFrame(rows)
 
 
@@ -120,3 +153,105 @@ def plan(problems: int, settings: Sequence[Setting]) -> pd.DataFrame:
                      "max tokens (shared-prefix sweep)": pairs * (thinking + answers),
                      "max tokens (each budget run alone)": pairs * naive})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------ a study on disk
+
+@dataclass
+class Study:
+    """One model on one problem set, its samples stored under outputs/<section>/<run-id>/ per setting.
+
+    The engine and tokenizer are loaded only when a setting has samples missing, so re-rendering a notebook
+    from stored traces needs no model. The run id is the setting's name plus a hash of everything that
+    changes its samples (setting, model, backend, engine arguments, problems), so changing any of them starts
+    a new folder instead of mixing samples.
+
+        study = Study.from_params(params, section="scaling", out_dir="outputs")
+        df = study.run(Setting("seq_stop", "stop", (64, 128), (0, 1, 2), Sampling(0.6, 0.95, 20)))
+    """
+    model: str
+    backend: str
+    problems: list[Problem]
+    problem_source: str
+    section: str
+    out_dir: Path
+    engine_kwargs: dict = field(default_factory=dict)
+    progress: bool = True
+    _engine: Any = None
+    _tokenizer: Any = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], section: str, out_dir: str | Path, progress: bool = True) -> "Study":
+        """params: model, backend, problems {source, limit, split, id_col, problem_col, answer_col}, engine {...}."""
+        from .problems import easy_problems, load_problems
+
+        allowed = {"model", "backend", "problems", "engine"}
+        unknown = set(params) - allowed
+        if unknown:
+            raise ValueError(f"unknown study parameter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        source = dict(params.get("problems") or {"source": "builtin:easy"})
+        name = source.pop("source", "builtin:easy")
+        if name == "builtin:easy":
+            problems = easy_problems(n=source.pop("limit", 24) or 24)
+            if source:
+                raise ValueError(f"problems: builtin:easy takes only 'limit'; got {sorted(source)}")
+        else:
+            problems = load_problems(name, **source)
+        backend = params.get("backend", "vllm")
+        if backend not in ("vllm", "hf"):
+            raise ValueError(f"backend {backend!r} is unknown; allowed: 'vllm', 'hf'")
+        from .models import SMOLLM2
+        return cls(model=params.get("model", SMOLLM2), backend=backend, problems=problems,
+                   problem_source=f"{name}[{len(problems)}]", section=section, out_dir=Path(out_dir),
+                   engine_kwargs=dict(params.get("engine") or {}), progress=progress)
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            from .models import load_tokenizer
+            self._tokenizer = self._engine_tokenizer() or load_tokenizer(self.model)
+        return self._tokenizer
+
+    def _engine_tokenizer(self) -> Any:
+        return getattr(self._engine, "tokenizer", None)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from .models import make_engine
+            self._engine = make_engine(self.backend, self.model, **self.engine_kwargs)
+        return self._engine
+
+    def run_id(self, setting: Setting) -> str:
+        import hashlib
+        import json
+        identity = {"setting": asdict(setting), "model": self.model, "backend": self.backend,
+                    "engine": self.engine_kwargs, "problems": [asdict(p) for p in self.problems]}
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        return f"{setting.name}-{digest}"
+
+    def run_dir(self, setting: Setting) -> Path:
+        return self.out_dir / self.section / self.run_id(setting)
+
+    def missing(self, setting: Setting) -> int:
+        """How many (problem, seed) pairs still need generating."""
+        store = TraceStore(self.run_dir(setting) / "traces.jsonl")
+        return len(_pending(self.problems, setting, store))
+
+    def run(self, setting: Setting, chunk: int = 16) -> pd.DataFrame:
+        """Generate what is missing (loading the model only then) and return every sample of the setting."""
+        import json
+
+        folder = self.run_dir(setting)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = {"run_id": folder.name, "section": self.section, "model": self.model, "backend": self.backend,
+                  "engine": self.engine_kwargs, "problems": self.problem_source, "setting": asdict(setting)}
+        if not (folder / "config.json").is_file():
+            tmp = folder / "config.json.tmp"
+            tmp.write_text(json.dumps(config, indent=1, default=str))
+            os.replace(tmp, folder / "config.json")
+        store = TraceStore(folder / "traces.jsonl")
+        if _pending(self.problems, setting, store):
+            return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
+                               chunk=chunk, progress=self.progress)
+        return _select(store, setting, self.problems)

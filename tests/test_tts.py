@@ -82,3 +82,38 @@ def test_plan_counts_tokens_of_the_shared_sweep_and_of_separate_runs():
     assert p["samples"] == 90 and p["requests (problem × seed × budget)"] == 270
     assert p["max tokens (shared-prefix sweep)"] == 90 * (4096 + 300)
     assert p["max tokens (each budget run alone)"] == 90 * (1024 + 2048 + 4096 + 300)
+
+
+def _study(tmp_path):
+    from helpers.tts import Study
+    study = Study.from_params({"model": "fake", "backend": "hf"}, section="scaling", out_dir=tmp_path, progress=False)
+    study.problems = PROBLEMS
+    return study
+
+
+def test_study_stores_per_setting_folder_and_needs_no_model_to_reread(tmp_path):
+    study = _study(tmp_path)
+    study._engine, study._tokenizer = scripted(), FakeTokenizer()
+    setting = Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [2, 8], "seeds": [0]})
+    df = study.run(setting)
+    folder = study.run_dir(setting)
+    assert folder.parent == tmp_path / "scaling" and folder.name.startswith("seq-")
+    assert (folder / "config.json").is_file() and (folder / "traces.jsonl").is_file() and len(df) == 4
+    fresh = _study(tmp_path)  # no engine, no tokenizer: loading either would fail for model "fake"
+    assert fresh.missing(setting) == 0
+    assert len(fresh.run(setting)) == 4 and fresh._engine is None and fresh._tokenizer is None
+    changed = Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [2, 8], "seeds": [0],
+                                 "sampling": {"temperature": 0.6}})
+    assert fresh.run_dir(changed) != folder and fresh.missing(changed) == 2
+
+
+def test_setting_and_study_parameters_are_validated(tmp_path):
+    from helpers.tts import Study
+    with pytest.raises(ValueError, match="unknown field.*budget"):
+        Setting.from_dict({"name": "x", "mode": "stop", "budget": [2], "seeds": [0]})
+    with pytest.raises(ValueError, match="sampling has unknown field.*temp"):
+        Setting.from_dict({"name": "x", "mode": "stop", "budgets": [2], "seeds": [0], "sampling": {"temp": 1}})
+    with pytest.raises(ValueError, match="backend 'tpu' is unknown"):
+        Study.from_params({"backend": "tpu"}, "s", tmp_path)
+    with pytest.raises(ValueError, match="unknown study parameter"):
+        Study.from_params({"modle": "x"}, "s", tmp_path)

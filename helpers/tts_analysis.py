@@ -1,0 +1,179 @@
+"""Reading test-time-scaling samples back: accuracy tables, scaling curves, and the qualitative queries of 2.3.
+
+Every function takes the tidy sample table that `helpers.tts.run_setting` returns (one row per problem ×
+seed × budget, with exact_correct / flexible_correct, thinking_tokens, answer_tokens, the texts) and returns
+a pandas table, so the notebooks only plot and phrase.
+
+Token axes, as the specification defines them: "thinking tokens" counts tokens inside the thinking block; a
+parallel point with m samples costs the sum of its m samples' thinking tokens. "Total tokens" adds the
+answer tokens. x values are means over problems; their spread (`*_std`) is the standard deviation across
+problems, the specification's horizontal error bar.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import RULES, scaling_curve
+
+GRADERS = {"exact": "exact", "flexible": "flexible"}  # grader name -> column prefix (<prefix>_correct/_answer)
+
+
+def _check(df: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"sample table lacks column(s) {missing}; has {list(df.columns)}")
+
+
+def accuracy_table(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Accuracy under both graders per group, with counts and token statistics."""
+    _check(df, [*keys, "exact_correct", "flexible_correct", "thinking_tokens", "answer_tokens", "problem_id"])
+    g = df.groupby(list(keys), sort=True)
+    out = g.agg(samples=("problem_id", "size"), problems=("problem_id", "nunique"),
+                exact_acc=("exact_correct", "mean"), flexible_acc=("flexible_correct", "mean"),
+                exact_parsed=("exact_answer", lambda s: s.notna().mean()),
+                thinking_mean=("thinking_tokens", "mean"), thinking_median=("thinking_tokens", "median"),
+                answer_mean=("answer_tokens", "mean"))
+    return out.reset_index()
+
+
+def sequential_curve(df: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per (mode, budget): mean and std over seeds (repeated runs) of the per-seed accuracy over problems.
+
+    x: mean thinking (and total) tokens per problem; *_std: their spread across problems."""
+    _check(df, ["mode", "budget", "seed", "problem_id", "exact_correct", "flexible_correct",
+                "thinking_tokens", "answer_tokens"])
+    df = df.assign(total_tokens=df.thinking_tokens + df.answer_tokens)
+    per_seed = df.groupby(["mode", "budget", "seed"]).agg(exact=("exact_correct", "mean"),
+                                                          flexible=("flexible_correct", "mean")).reset_index()
+    acc = per_seed.groupby(["mode", "budget"]).agg(
+        seeds=("seed", "nunique"), exact_mean=("exact", "mean"), exact_std=("exact", "std"),
+        flexible_mean=("flexible", "mean"), flexible_std=("flexible", "std")).reset_index()
+    per_problem = df.groupby(["mode", "budget", "problem_id"])[["thinking_tokens", "total_tokens"]].mean()
+    tokens = per_problem.groupby(["mode", "budget"]).agg(
+        thinking_tokens=("thinking_tokens", "mean"), thinking_tokens_std=("thinking_tokens", "std"),
+        total_tokens=("total_tokens", "mean"), total_tokens_std=("total_tokens", "std")).reset_index()
+    extra = df.groupby(["mode", "budget"]).agg(cut_frac=("thinking_cut", "mean"), waits_mean=("waits", "mean"),
+                                                problems=("problem_id", "nunique")).reset_index()
+    out = acc.merge(tokens, on=["mode", "budget"]).merge(extra, on=["mode", "budget"])
+    return out.fillna({"exact_std": 0.0, "flexible_std": 0.0})
+
+
+def parallel_curve(pool: pd.DataFrame, ms: Sequence[int], n_boot: int = 200, seed: int = 0,
+                   rules: Sequence[str] = RULES) -> pd.DataFrame:
+    """Accuracy against m from one pool of M samples per problem (one budget), per grader and rule, with
+    bootstrap intervals; x: m × the mean per-sample thinking (total) tokens, spread across problems."""
+    _check(pool, ["problem_id", "gold", "exact_answer", "flexible_answer", "thinking_tokens", "answer_tokens"])
+    if pool["budget"].nunique() != 1:
+        raise ValueError(f"a parallel pool has one thinking budget; got {sorted(pool['budget'].unique())}")
+    per_problem = pool.assign(total=pool.thinking_tokens + pool.answer_tokens).groupby("problem_id")[
+        ["thinking_tokens", "total"]].mean()
+    frames = []
+    for grader in GRADERS.values():
+        curve = scaling_curve(pool, ms, f"{grader}_answer", n_boot=n_boot, seed=seed, rules=rules)
+        frames.append(curve.assign(grader=grader))
+    out = pd.concat(frames, ignore_index=True)
+    out["budget"] = int(pool["budget"].iloc[0])
+    out["thinking_tokens"] = out["m"] * per_problem["thinking_tokens"].mean()
+    out["thinking_tokens_std"] = out["m"] * per_problem["thinking_tokens"].std()
+    out["total_tokens"] = out["m"] * per_problem["total"].mean()
+    out["total_tokens_std"] = out["m"] * per_problem["total"].std()
+    return out
+
+
+def at_total_budget(curve: pd.DataFrame, per_sample_budget: int, totals: Sequence[int]) -> pd.DataFrame:
+    """Rows of a parallel curve whose nominal total thinking budget (m × per-sample budget) is in `totals`."""
+    wanted = {t // per_sample_budget: t for t in totals if t % per_sample_budget == 0}
+    rows = curve[curve.m.isin(wanted)].copy()
+    rows["total_budget"] = rows.m.map(wanted)
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- graders (2.1)
+
+def grader_disagreements(df: pd.DataFrame) -> pd.DataFrame:
+    """Samples the two graders score differently, with both extracted answers."""
+    _check(df, ["exact_correct", "flexible_correct", "exact_answer", "flexible_answer", "gold", "answer_text"])
+    return df[df.exact_correct != df.flexible_correct]
+
+
+# ---------------------------------------------------------------------------------------- qualitative (2.3)
+
+def solve_rate(df: pd.DataFrame, grader: str = "exact") -> pd.DataFrame:
+    """Fraction of seeds solving each problem, per (mode, budget): rows problem_id, columns budget."""
+    col = f"{grader}_correct"
+    _check(df, ["mode", "budget", "problem_id", col])
+    return df.pivot_table(index=["mode", "problem_id"], columns="budget", values=col, aggfunc="mean")
+
+
+def budget_flips(df: pd.DataFrame, mode: str, low: int, high: int, grader: str = "exact") -> dict[str, list[str]]:
+    """Problems whose solve rate over seeds goes from at most 1/3 at `low` to at least 2/3 at `high`
+    ("gained"), and the reverse ("lost"). With one seed this is simply unsolved→solved and solved→unsolved."""
+    rates = solve_rate(df[df["mode"] == mode], grader)
+    if low not in rates.columns or high not in rates.columns:
+        raise ValueError(f"budgets {low} and {high} must both be in the samples; have {list(rates.columns)}")
+    rates = rates.droplevel("mode")
+    gained = rates[(rates[low] <= 1 / 3) & (rates[high] >= 2 / 3)].index.tolist()
+    lost = rates[(rates[low] >= 2 / 3) & (rates[high] <= 1 / 3)].index.tolist()
+    return {"gained": gained, "lost": lost}
+
+
+def parallel_only(sequential: pd.DataFrame, pool: pd.DataFrame, mode: str, budget: int, m: int,
+                  grader: str = "exact", rule: str = "maj@m") -> pd.DataFrame:
+    """Problems that m parallel samples solve (by `rule`, on the first m seeds of the pool) while the
+    sequential run at the matched thinking budget does not (solved by fewer than half its seeds)."""
+    from .aggregate import solved
+
+    seq = sequential[(sequential["mode"] == mode) & (sequential["budget"] == budget)]
+    if seq.empty:
+        raise ValueError(f"no sequential samples for mode {mode!r} at budget {budget}")
+    seeds = sorted(pool.seed.unique())[:m]
+    rows = []
+    for pid, group in pool[pool.seed.isin(seeds)].groupby("problem_id"):
+        answers = group.sort_values("seed")[f"{grader}_answer"].tolist()
+        answers = [None if pd.isna(a) else int(a) for a in answers]
+        seq_rate = seq.loc[seq.problem_id == pid, f"{grader}_correct"].mean()
+        par = solved(rule, answers, int(group.gold.iloc[0]))
+        rows.append({"problem_id": pid, "parallel_solved": par, "sequential_rate": seq_rate,
+                     "parallel_answers": answers, "gold": int(group.gold.iloc[0])})
+    table = pd.DataFrame(rows)
+    return table[table.parallel_solved & (table.sequential_rate < 0.5)]
+
+
+def ngrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+|[^\w\s]", text.lower())
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    """|a ∩ b| / |a ∪ b|; two empty sets count as identical."""
+    return 1.0 if not a and not b else len(a & b) / len(a | b)
+
+
+def diversity(pool: pd.DataFrame, grader: str = "exact", n: int = 3) -> pd.DataFrame:
+    """Per problem: distinct final answers among the samples (unparsed counted as one 'none' answer), the
+    share of the most common answer, and the mean pairwise Jaccard similarity of the thinking texts' word
+    n-grams (1 = identical traces, 0 = no shared n-gram)."""
+    _check(pool, ["problem_id", f"{grader}_answer", "thinking_text", f"{grader}_correct"])
+    rows = []
+    for pid, group in pool.groupby("problem_id", sort=True):
+        answers = ["none" if pd.isna(a) else int(a) for a in group[f"{grader}_answer"]]
+        counts = pd.Series(answers).value_counts()
+        grams = [ngrams(t, n) for t in group.thinking_text]
+        sims = [jaccard(a, b) for a, b in itertools.combinations(grams, 2)]
+        rows.append({"problem_id": pid, "samples": len(group), "distinct_answers": len(counts),
+                     "top_answer_share": counts.iloc[0] / len(group), "correct_share": group[f"{grader}_correct"].mean(),
+                     "trace_similarity": float(np.mean(sims)) if sims else np.nan})
+    return pd.DataFrame(rows)
+
+
+def excerpt(text: str, head: int = 400, tail: int = 300) -> str:
+    """The start and end of a long trace, with the cut marked."""
+    text = text.strip()
+    if len(text) <= head + tail + 20:
+        return text
+    return f"{text[:head]} … [{len(text) - head - tail:,} characters omitted] … {text[-tail:]}"

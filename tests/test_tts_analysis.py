@@ -1,0 +1,86 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.tts_analysis import (accuracy_table, at_total_budget, budget_flips, diversity, excerpt, grader_disagreements,
+                                  jaccard, ngrams, parallel_curve, parallel_only, sequential_curve)
+
+
+def _row(pid, budget, seed, correct, thinking, answer_tokens=10, mode="stop", gold=5, answer=None, text="a b c d"):
+    answer = (gold if correct else gold + 1) if answer is None else answer
+    return {"problem_id": pid, "mode": mode, "budget": budget, "seed": seed, "gold": gold,
+            "exact_correct": correct, "flexible_correct": correct, "exact_answer": answer, "flexible_answer": answer,
+            "thinking_tokens": thinking, "answer_tokens": answer_tokens, "thinking_cut": thinking >= budget,
+            "waits": 0, "thinking_text": text, "answer_text": f"\\boxed{{{answer}}}"}
+
+
+def test_sequential_curve_averages_over_seeds_and_problems():
+    rows = [_row("p1", 64, 0, True, 64), _row("p2", 64, 0, False, 32),
+            _row("p1", 64, 1, False, 64), _row("p2", 64, 1, False, 32)]
+    curve = sequential_curve(pd.DataFrame(rows)).iloc[0]
+    assert curve.exact_mean == pytest.approx(0.25)  # seed 0: 1/2, seed 1: 0/2
+    assert curve.exact_std == pytest.approx(np.std([0.5, 0.0], ddof=1))
+    assert curve.thinking_tokens == pytest.approx(48) and curve.total_tokens == pytest.approx(58)
+    assert curve.thinking_tokens_std == pytest.approx(np.std([64, 32], ddof=1))
+    assert curve.cut_frac == pytest.approx(0.5) and curve.seeds == 2
+
+
+def test_parallel_curve_scales_tokens_with_m_and_reports_both_graders():
+    rows = [_row(p, 100, s, s == 0, 100) for p in ("p1", "p2") for s in range(4)]
+    curve = parallel_curve(pd.DataFrame(rows), [1, 2, 4], n_boot=50)
+    assert set(curve.grader) == {"exact", "flexible"}
+    four = curve[(curve.m == 4) & (curve.rule == "best-of-m") & (curve.grader == "exact")].iloc[0]
+    assert four["mean"] == 1.0 and four.thinking_tokens == 400 and four.total_tokens == 440
+    majority = curve[(curve.m == 4) & (curve.rule == "majority") & (curve.grader == "exact")].iloc[0]
+    assert majority["mean"] == 0.0  # 1 of 4 correct is not more than half
+    rows_at = at_total_budget(curve, 100, [200, 400, 300])
+    assert sorted(rows_at.total_budget.unique()) == [200, 400]
+
+
+def test_parallel_curve_rejects_mixed_budgets():
+    rows = [_row("p1", 100, 0, True, 10), _row("p1", 200, 1, True, 10)]
+    with pytest.raises(ValueError, match="one thinking budget"):
+        parallel_curve(pd.DataFrame(rows), [1])
+
+
+def test_budget_flips_finds_gained_and_lost_problems():
+    rows = [_row("up", 32, 0, False, 32), _row("up", 256, 0, True, 200),
+            _row("down", 32, 0, True, 20), _row("down", 256, 0, False, 256),
+            _row("same", 32, 0, True, 20), _row("same", 256, 0, True, 30)]
+    flips = budget_flips(pd.DataFrame(rows), "stop", 32, 256)
+    assert flips == {"gained": ["up"], "lost": ["down"]}
+    with pytest.raises(ValueError, match="budgets"):
+        budget_flips(pd.DataFrame(rows), "stop", 32, 512)
+
+
+def test_parallel_only_compares_against_matched_sequential_budget():
+    seq = pd.DataFrame([_row("p1", 400, 0, False, 400), _row("p2", 400, 0, True, 400)])
+    pool = pd.DataFrame([_row("p1", 100, s, s < 2, 100) for s in range(3)] +
+                        [_row("p2", 100, s, True, 100) for s in range(3)])
+    only = parallel_only(seq, pool, "stop", 400, m=3)
+    assert only.problem_id.tolist() == ["p1"]  # p2 is solved by both
+
+
+def test_diversity_counts_answers_and_trace_similarity():
+    pool = pd.DataFrame([_row("p1", 100, 0, True, 10, text="the cat sat on the mat"),
+                         _row("p1", 100, 1, True, 10, text="the cat sat on the mat"),
+                         _row("p1", 100, 2, False, 10, answer=None, text="a totally different trace here")])
+    pool.loc[2, "exact_answer"] = None
+    d = diversity(pool).iloc[0]
+    assert d.distinct_answers == 2 and d.top_answer_share == pytest.approx(2 / 3)
+    assert d.trace_similarity == pytest.approx((1 + 0 + 0) / 3)
+    assert jaccard(ngrams("a b c d"), ngrams("a b c e")) == pytest.approx(1 / 3)
+
+
+def test_accuracy_table_and_disagreements():
+    df = pd.DataFrame([_row("p1", 0, 0, True, 0, mode="none"), _row("p2", 0, 0, False, 0, mode="none")])
+    df.loc[1, "flexible_correct"] = True
+    table = accuracy_table(df, ["mode"]).iloc[0]
+    assert table.exact_acc == 0.5 and table.flexible_acc == 1.0 and table.samples == 2
+    assert grader_disagreements(df).problem_id.tolist() == ["p2"]
+
+
+def test_excerpt_marks_the_cut():
+    assert excerpt("short") == "short"
+    long = excerpt("x" * 1000, head=10, tail=10)
+    assert long.startswith("x" * 10) and "980 characters omitted" in long
