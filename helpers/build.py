@@ -38,8 +38,22 @@ def load_params(root: Path, profile: str, notebook: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"no parameter file {path.relative_to(root)} for notebook {notebook.name} "
                                 f"in profile {profile!r}")
-    params = yaml.safe_load(path.read_text()) or {}
+    params = read_yaml(path)
     params["profile"] = profile
+    return params
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A parameter file; `include: other.yaml` (same folder) is read first and overridden key by key."""
+    params = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"{path}: a parameter file must be a mapping of names to values")
+    include = params.pop("include", None)
+    if include:
+        base = path.parent / include
+        if not base.is_file():
+            raise FileNotFoundError(f"{path}: include {include!r} not found next to it")
+        params = read_yaml(base) | params
     return params
 
 
@@ -86,7 +100,10 @@ def to_html(executed: Path) -> Path:
     return html
 
 
-def build(profile: str, only: list[str] | None = None, root: Path | None = None) -> list[Path]:
+def build(profile: str, only: list[str] | None = None, root: Path | None = None,
+          out_dir: str | None = None) -> list[Path]:
+    """Execute the notebooks; out_dir (relative to the repo) replaces every notebook's out_dir parameter, so
+    `--out-dir outputs/fresh` re-runs everything from scratch without touching the stored results."""
     root = root or repo_root()
     selected = notebooks(root)
     if only:
@@ -95,28 +112,49 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None)
         if missing:
             raise ValueError(f"unknown notebook(s) {', '.join(missing)}; allowed: {', '.join(sorted(names))}")
         selected = [p for p in selected if p.stem in only]
-    out_dir = root / "outputs" / "executed" / profile
+    executed_dir = root / (out_dir or "outputs") / "executed" / profile
     written = []
     for nb in selected:
         start = time.perf_counter()
         print(f"[{profile}] {nb.name} ...", flush=True)
-        executed = out_dir / nb.name
-        execute(nb, executed, load_params(root, profile, nb), progress=sys.stdout.isatty())
+        executed = executed_dir / nb.name
+        params = load_params(root, profile, nb)
+        if out_dir:
+            params["out_dir"] = out_dir
+        execute(nb, executed, params, progress=sys.stdout.isatty())
         html = to_html(executed)
-        print(f"[{profile}] {nb.name} done in {time.perf_counter() - start:.1f} s -> {html.relative_to(root)}",
-              flush=True)
+        seconds = time.perf_counter() - start
+        record_timing(executed_dir, nb.stem, seconds)
+        print(f"[{profile}] {nb.name} done in {seconds:.1f} s -> {html.relative_to(root)}", flush=True)
         written += [executed, html]
     return written
+
+
+def record_timing(out_dir: Path, notebook: str, seconds: float) -> None:
+    """Wall-clock of the latest execution of each notebook (timings.json), for the report header. A run that
+    reused stored results is fast; the from-scratch time of a section is the one logged when it first ran."""
+    import json
+    from datetime import datetime, timezone
+
+    path = out_dir / "timings.json"
+    timings = json.loads(path.read_text()) if path.is_file() else {}
+    timings[notebook] = {"seconds": round(seconds, 1), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(timings, indent=1, sort_keys=True))
+    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpers.build", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILES)} (default quick)")
     parser.add_argument("--only", nargs="*", help="notebook names without .ipynb (default: all)")
+    parser.add_argument("--out-dir", default=None,
+                        help="write every result under this folder instead of the profile's own (e.g. outputs/fresh: "
+                             "a from-scratch run that reuses nothing)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        build(args.profile, args.only)
+        build(args.profile, args.only, out_dir=args.out_dir)
     except (NotebookFailed, ValueError, FileNotFoundError) as err:
         sys.exit(f"build failed: {err}")
     print(f"built profile {args.profile!r} in {time.perf_counter() - start:.1f} s")

@@ -176,6 +176,19 @@ def cpu_vllm_defaults() -> None:
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
 
 
+def quiet_vllm() -> None:
+    """Keep vLLM's start-up log (hundreds of INFO/WARNING lines) out of notebooks and reports; a user's own
+    VLLM_LOGGING_LEVEL wins."""
+    import logging
+    import os
+    import warnings
+
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    logging.getLogger("torch._library.triton").setLevel(logging.ERROR)  # "Triton not available" on every CPU start
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"vllm\..*")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit\..*")
+
+
 class VLLMEngine:
     """vLLM backend: offline `LLM.generate` on token-id prompts, prefix caching on, one seed per request."""
 
@@ -184,6 +197,7 @@ class VLLMEngine:
     def __init__(self, model: str, dtype: str = "bfloat16", max_model_len: int = 4096, seed: int = 0,
                  enforce_eager: bool = True, logits_processors: list | None = None, **llm_kwargs: Any) -> None:
         cpu_vllm_defaults()
+        quiet_vllm()
         from vllm import LLM
 
         self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,

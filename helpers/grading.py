@@ -49,7 +49,13 @@ def to_integer(latex: str) -> int | None:
         plain = plain[1:-1]
     if re.fullmatch(r"-?\d+", plain):
         return int(plain)
+    import logging
+
     from math_verify import parse  # imported lazily: it pulls in sympy
+
+    # parsing_timeout=None (its signal-based timeout fails outside the main thread) makes math-verify log a
+    # warning into every notebook; our inputs are one short boxed expression, so the timeout is not needed
+    logging.getLogger("math_verify.parser").setLevel(logging.ERROR)
 
     for value in parse(f"\\boxed{{{latex}}}", parsing_timeout=None):
         try:

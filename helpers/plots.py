@@ -10,7 +10,11 @@ SPLIT_STYLE = {"train": "-", "val": "--", "test": ":"}
 
 def caption(fig: plt.Figure, text: str) -> None:
     """A small caption under the figure saying what produced it."""
-    fig.text(0.01, -0.02, text, fontsize=8, ha="left", va="top", wrap=True)
+    import textwrap
+
+    # matplotlib's own wrap=True ignores the figure edge under bbox_inches="tight"; wrap by width instead
+    width = max(60, int(fig.get_figwidth() * 17))
+    fig.text(0.01, -0.02, textwrap.fill(text, width=width), fontsize=8, ha="left", va="top")
 
 
 def seed_band(ax: plt.Axes, tidy: pd.DataFrame, column: str, label: str, color=None, ls="-", logx: bool = True,

@@ -61,6 +61,12 @@ def provenance(profile: str) -> str:
             f"· commit {git_commit()}")
 
 
+def bars_disabled() -> bool:
+    """True when TQDM_DISABLE is set (the headless report build sets it): an explicit tqdm(disable=False)
+    would otherwise override that variable and print bars into the report."""
+    return os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
+
+
 def in_colab() -> bool:
     return "COLAB_RELEASE_TAG" in os.environ
 
@@ -75,3 +81,48 @@ def recipe(cfg) -> str:
         text += (f", stopped after {cfg.early_stop_patience} consecutive evaluations with val acc ≥ "
                  f"{cfg.early_stop_threshold:g}")
     return text
+
+
+# ------------------------------------------------------------------------------------------------ facts
+# Each section saves the few numbers the synthesis (09) argues from, so that essay never quotes a stale value.
+
+def _plain(value):
+    """JSON-ready: numpy scalars to Python, NaN to None, tuples to lists, DataFrames to records."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return [_plain(r) for r in value.to_dict("records")]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def save_facts(section: str, profile: str, facts: dict, out_dir: str | Path = "outputs") -> Path:
+    """Write outputs/facts/<profile>/<section>.json (atomically)."""
+    import json
+    import os
+
+    folder = repo_root() / out_dir / "facts" / profile
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{section}.json"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(_plain(facts), indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+def load_facts(profile: str, out_dir: str | Path = "outputs") -> dict[str, dict]:
+    """Every section's facts for this profile: {section: facts}."""
+    import json
+
+    folder = repo_root() / out_dir / "facts" / profile
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}

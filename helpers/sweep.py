@@ -20,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import TrainConfig, make_config
+from .report import bars_disabled
 from .train import finished_run_dir, train
 
 
@@ -72,7 +73,8 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
     if duplicates:
         raise ValueError(f"the sweep lists the same run more than once: {sorted(duplicates)}")
     todo = [c for c in configs if finished_run_dir(c) is None]
-    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs", disable=not progress)
+    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs",
+               disable=not progress or bars_disabled())
     if workers == 1 or len(todo) <= 1:
         for cfg in todo:
             bar.set_postfix_str(cfg.run_name)

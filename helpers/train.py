@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from .config import COSMETIC, TrainConfig, load_config
 from .data import Split, build_splits, build_tokenizer
 from .model import GPT, GPTConfig
+from .report import bars_disabled
 from .tokenizer import Tokenizer, tokenizer_from_spec
 
 METRIC_COLUMNS = ["step", "lr", "batch_loss", "train_loss", "train_acc", "val_loss", "val_acc",
@@ -275,7 +276,8 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     wall = lambda: wall_before + time.perf_counter() - start_time  # noqa: E731
     stopped_early, batch_loss = False, float("nan")
     model.train()
-    bar = tqdm(total=cfg.max_steps, initial=step, disable=not cfg.progress, desc=cfg.run_id, leave=False)
+    bar = tqdm(total=cfg.max_steps, initial=step, disable=not cfg.progress or bars_disabled(), desc=cfg.run_id,
+               leave=False)
     while True:
         if step in schedule and (not metrics or metrics[-1]["step"] != step):
             row = log_metrics(model, splits, tok.pad_id, device, step, lr_at(step, cfg), batch_loss, wall())

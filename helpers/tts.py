@@ -22,6 +22,7 @@ from .budget import Sample, sweep
 from .engines import Engine, Request, Sampling
 from .grading import grade
 from .problems import Problem
+from .report import bars_disabled
 from .prompting import PromptConfig, prompt_ids, thinking_format
 from .traces import TraceStore
 
@@ -80,7 +81,7 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
     budgets = _budgets(setting)
     pending = _pending(problems, setting, store)
     bar = tqdm(total=len(problems) * len(setting.seeds), initial=len(problems) * len(setting.seeds) - len(pending),
-               desc=setting.name, disable=not progress)
+               desc=setting.name, disable=not progress or bars_disabled())
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
         prompts = [prompt_ids(tokenizer, p.problem, setting.prompt) for p, _ in part]

@@ -177,3 +177,36 @@ def excerpt(text: str, head: int = 400, tail: int = 300) -> str:
     if len(text) <= head + tail + 20:
         return text
     return f"{text[:head]} … [{len(text) - head - tail:,} characters omitted] … {text[-tail:]}"
+
+
+def pick_grader(*tables: pd.DataFrame) -> str:
+    """'exact', unless no sample anywhere is exact-correct (a model that never boxes): then 'flexible'."""
+    return "exact" if any(t["exact_correct"].any() for t in tables) else "flexible"
+
+
+def flip_examples(df: pd.DataFrame, mode: str, kind: str, k: int = 2, grader: str = "exact") -> list[dict]:
+    """Up to k problems that were unsolved at a lower budget and solved at a higher one (kind 'gained'), or
+    the reverse ('lost'), trying the widest budget pairs first; one example per problem."""
+    if kind not in ("gained", "lost"):
+        raise ValueError(f"kind {kind!r} is unknown; allowed: 'gained', 'lost'")
+    budgets = sorted(df.loc[df["mode"] == mode, "budget"].unique())
+    pairs = sorted(itertools.combinations(budgets, 2), key=lambda p: (-(np.log(p[1]) - np.log(p[0])), p))
+    found: list[dict] = []
+    for low, high in pairs:
+        for pid in budget_flips(df, mode, low, high, grader)[kind]:
+            if pid not in {f["problem_id"] for f in found}:
+                found.append({"problem_id": pid, "mode": mode, "low": int(low), "high": int(high)})
+            if len(found) == k:
+                return found
+    return found
+
+
+def trace_features(row: pd.Series, grader: str = "exact") -> dict:
+    """What a reader compares between two traces of one problem: length, Waits, cut, how many numbers and
+    equations the thinking writes, and the answers."""
+    text = row["thinking_text"]
+    return {"budget": int(row["budget"]), "seed": int(row["seed"]), "thinking tokens": int(row["thinking_tokens"]),
+            "waits": int(row["waits"]), "cut by budget": bool(row["thinking_cut"]),
+            "numbers written": len(re.findall(r"\d+(?:\.\d+)?", text)), "equations": text.count("="),
+            "answer (exact)": row["exact_answer"], "answer (flexible)": row["flexible_answer"],
+            "correct": bool(row[f"{grader}_correct"])}

@@ -84,3 +84,17 @@ def test_excerpt_marks_the_cut():
     assert excerpt("short") == "short"
     long = excerpt("x" * 1000, head=10, tail=10)
     assert long.startswith("x" * 10) and "980 characters omitted" in long
+
+
+def test_flip_examples_prefer_the_widest_budget_pair_and_pick_grader():
+    from helpers.tts_analysis import flip_examples, pick_grader, trace_features
+    rows = [_row("a", 16, 0, False, 16), _row("a", 64, 0, True, 60), _row("a", 256, 0, True, 100),
+            _row("b", 16, 0, False, 16), _row("b", 64, 0, False, 64), _row("b", 256, 0, True, 90),
+            _row("c", 16, 0, True, 10), _row("c", 64, 0, True, 10), _row("c", 256, 0, False, 256)]
+    df = pd.DataFrame(rows)
+    gained = flip_examples(df, "stop", "gained")
+    assert [(g["problem_id"], g["low"], g["high"]) for g in gained] == [("a", 16, 256), ("b", 16, 256)]
+    assert [g["problem_id"] for g in flip_examples(df, "stop", "lost")] == ["c"]
+    assert pick_grader(df) == "exact" and pick_grader(df.assign(exact_correct=False)) == "flexible"
+    features = trace_features(df.iloc[1].copy().replace({"a b c d": "2 + 3 = 5"}), "exact")
+    assert features["numbers written"] == 3 and features["equations"] == 1 and features["correct"]

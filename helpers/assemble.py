@@ -1,0 +1,201 @@
+"""Merge the executed notebooks of one profile into a single report: report/<profile>/report.{ipynb,html,pdf}.
+
+    python -m helpers.assemble --profile quick
+
+The report opens with a header (profile, hardware, commit, date, run time per section, which model produced
+which part) and a table of contents; code is hidden, figures are embedded. Math renders with a local MathJax
+(Debian's libjs-mathjax) when it is installed, else from the CDN. The PDF is Chromium's print of the HTML
+(`--print-to-pdf`); without Chromium the HTML is still written and the PDF step says what is missing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from .build import PROFILES, notebooks
+from .report import git_commit, hardware, repo_root
+
+LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
+CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+                "--no-pdf-header-footer", "--virtual-time-budget=30000"]
+
+
+# on paper: A4, wide tables shrink instead of scrolling out of sight
+PRINT_CSS = """<style>
+@page { size: A4; margin: 12mm; }
+@media print {
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-RenderedHTML { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table { font-size: 9px !important; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 3px !important; }
+  .jp-RenderedImage img { max-width: 100% !important; height: auto !important; }
+}
+</style>
+"""
+
+
+def anchor(title: str) -> str:
+    """The id nbconvert gives a markdown heading: spaces become '-'."""
+    return title.strip().replace(" ", "-")
+
+
+def headings(cells: list) -> list[tuple[int, str]]:
+    """(level, text) of every level-1/2 markdown heading, in order."""
+    found = []
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^(#{1,2})\s+(.*\S)\s*$", line)
+            if m:
+                found.append((len(m.group(1)), m.group(2)))
+    return found
+
+
+def header_cell(profile: str, timings: dict, executed: list[Path]) -> nbformat.NotebookNode:
+    total = sum(t["seconds"] for t in timings.values())
+    def seconds(stem: str) -> str:
+        return f"{timings[stem]['seconds']:,.0f} s" if stem in timings else "not recorded"
+
+    rows = "\n".join(f"| {nb.stem} | {seconds(nb.stem)} | {timings.get(nb.stem, {}).get('finished', '—')} |"
+                     for nb in executed)
+    models = ("Part 1 trains its own small transformers. Part 2 ran " +
+              ("the embedded **SmolLM2-135M-Instruct** on the project's own easy arithmetic problems — a pipeline "
+               "demonstration, **not** AIME results; Qwen3-4B on AIME 2024 is the `full` profile on a GPU."
+               if profile != "full" else "**Qwen3-4B** on **AIME 2024** through vLLM."))
+    text = f"""# Train-time versus test-time compute: grokking and test-time scaling
+
+**Profile** `{profile}` · **hardware** {hardware()} · **commit** {git_commit()} · **assembled**
+{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} · **notebook run time** {total / 60:,.1f} min
+(latest execution of each section; sections that reused stored runs are fast, see below).
+
+{models}
+
+| section | latest run time | finished (UTC) |
+|---|---|---|
+{rows}
+
+Every number in this report is computed from the run folders under `outputs/`; re-running
+`make report PROFILE={profile}` regenerates it."""
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def toc_cell(cells: list) -> nbformat.NotebookNode:
+    lines = ["## Contents", ""]
+    for level, title in headings(cells):
+        if title == "Contents":
+            continue
+        indent = "  " if level == 2 else ""
+        lines.append(f"{indent}- [{title}](#{anchor(title)})")
+    return nbformat.v4.new_markdown_cell("\n".join(lines))
+
+
+def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.NotebookNode:
+    folder = root / out_dir / "executed" / profile
+    executed = [folder / nb.name for nb in notebooks(root)]
+    missing = [p.name for p in executed if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"not executed yet for profile {profile!r}: {', '.join(missing)} "
+                                f"(run python -m helpers.build --profile {profile})")
+    timings_file = folder / "timings.json"
+    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    body = []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            tags = cell.metadata.get("tags", [])
+            if "injected-parameters" in tags or "parameters" in tags:
+                continue  # the parameters are stated in each section's header and in params/
+            cell.pop("id", None)
+            body.append(cell)
+    merged = nbformat.v4.new_notebook()
+    merged.cells = [header_cell(profile, timings, executed), toc_cell(body), *body]
+    merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                       "title": f"Train-time vs test-time compute ({profile})"}
+    for cell in merged.cells:
+        cell["id"] = os.urandom(4).hex()
+    return merged
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def to_html(nb: nbformat.NotebookNode, path: Path) -> Path:
+    from nbconvert import HTMLExporter
+
+    mathjax = (f"file://{LOCAL_MATHJAX}?config=TeX-AMS_SVG-full,Safe" if LOCAL_MATHJAX.is_file() else CDN_MATHJAX)
+    body, _ = HTMLExporter(exclude_input=True, mathjax_url=mathjax).from_notebook_node(nb)
+    write_atomic(path, body.replace("</head>", PRINT_CSS + "</head>", 1))
+    return path
+
+
+def chromium() -> str | None:
+    return next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(name)), None)
+
+
+def to_pdf(html: Path, pdf: Path) -> Path | None:
+    """Chromium's print of the HTML, or None (with the reason printed) where Chromium is missing."""
+    browser = chromium()
+    if browser is None:
+        print("PDF skipped: no Chromium found (Debian: apt-get install --no-install-recommends chromium "
+              "libjs-mathjax); the HTML report is complete.", file=sys.stderr)
+        return None
+    tmp = pdf.with_name(pdf.name + ".tmp.pdf")
+    with tempfile.TemporaryDirectory() as profile_dir:
+        subprocess.run([browser, *CHROME_FLAGS, f"--user-data-dir={profile_dir}", f"--print-to-pdf={tmp}",
+                        html.resolve().as_uri()], check=True, capture_output=True, timeout=300)
+    if not tmp.is_file() or tmp.stat().st_size == 0:
+        raise RuntimeError(f"Chromium wrote no PDF for {html}")
+    os.replace(tmp, pdf)
+    return pdf
+
+
+def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: str = "outputs",
+             report_dir: str | None = None) -> list[Path]:
+    if profile not in PROFILES:
+        raise ValueError(f"profile {profile!r} is unknown; allowed: {', '.join(PROFILES)}")
+    root = root or repo_root()
+    out = root / (report_dir or f"report/{profile}")
+    out.mkdir(parents=True, exist_ok=True)
+    nb = merge(profile, root, out_dir)
+    ipynb = out / "report.ipynb"
+    write_atomic(ipynb, nbformat.writes(nb))
+    written = [ipynb, to_html(nb, out / "report.html")]
+    if pdf:
+        made = to_pdf(written[-1], out / "report.pdf")
+        if made:
+            written.append(made)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m helpers.assemble", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--profile", default="quick", choices=PROFILES)
+    ap.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    ap.add_argument("--out-dir", default="outputs", help="where the executed notebooks are (as given to helpers.build)")
+    ap.add_argument("--report-dir", default=None, help="where to write (default report/<profile>)")
+    args = ap.parse_args(argv)
+    try:
+        for path in assemble(args.profile, pdf=not args.no_pdf, out_dir=args.out_dir, report_dir=args.report_dir):
+            print(f"wrote {path.relative_to(repo_root())} ({path.stat().st_size / 1e6:.1f} MB)")
+    except (FileNotFoundError, ValueError, RuntimeError, subprocess.CalledProcessError) as err:
+        sys.exit(f"report failed: {err}")
+
+
+if __name__ == "__main__":
+    main()
