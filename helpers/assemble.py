@@ -165,6 +165,22 @@ def to_pdf(html: Path, pdf: Path) -> Path | None:
     return pdf
 
 
+def save_cover(executed: Path, target: Path) -> Path | None:
+    """The first figure of the grokking section as a PNG, for the README."""
+    import base64
+
+    if not executed.is_file():
+        return None
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                tmp = target.with_name(target.name + ".tmp")
+                tmp.write_bytes(base64.b64decode(output["data"]["image/png"]))
+                os.replace(tmp, target)
+                return target
+    return None
+
+
 def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: str = "outputs",
              report_dir: str | None = None) -> list[Path]:
     if profile not in PROFILES:
@@ -176,6 +192,9 @@ def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: 
     ipynb = out / "report.ipynb"
     write_atomic(ipynb, nbformat.writes(nb))
     written = [ipynb, to_html(nb, out / "report.html")]
+    cover = save_cover(root / out_dir / "executed" / profile / "03_grokking.ipynb", out / "cover.png")
+    if cover:
+        written.append(cover)
     if pdf:
         made = to_pdf(written[-1], out / "report.pdf")
         if made:
