@@ -34,6 +34,9 @@ class Sampling:
             raise ValueError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
         if not 0 <= self.min_p < 1:
             raise ValueError(f"min_p must be in [0, 1), got {self.min_p}")
+        if "xtc" in self.extra:
+            from .xtc import check
+            check(self.extra["xtc"])
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,17 @@ class ScriptedEngine:
         return out
 
 
+XTC_KEY = "xtc"  # Sampling.extra key for XTC sampling (helpers/xtc.py)
+
+
+def protected_ids(tokenizer: Any) -> tuple[int, ...]:
+    """Tokens XTC must never remove: EOS and newline."""
+    ids = set(tokenizer.encode("\n", add_special_tokens=False))
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    return tuple(sorted(ids))
+
+
 class HFEngine:
     """transformers backend (fallback where vLLM cannot be installed: Colab CPU, macOS).
 
@@ -123,6 +137,7 @@ class HFEngine:
     def __init__(self, model: Any, tokenizer: Any, batch_size: int = 8) -> None:
         self.model, self.tokenizer, self.batch_size = model.eval(), tokenizer, batch_size
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.protected_ids = protected_ids(tokenizer)
         self.generated = 0
 
     def continue_batch(self, requests, stop_ids, sampling):
@@ -145,6 +160,12 @@ class HFEngine:
         if sampling.temperature > 0:
             kwargs |= {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k or None,
                        "min_p": sampling.min_p or None}
+        if XTC_KEY in sampling.extra:
+            from transformers import LogitsProcessorList
+
+            from .xtc import HFProcessor
+            kwargs["logits_processor"] = LogitsProcessorList([HFProcessor(
+                sampling.extra[XTC_KEY], [r.seed for r in requests], width, self.protected_ids)])
         torch.manual_seed(requests[0].seed)
         with torch.no_grad():
             gen = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
@@ -200,19 +221,27 @@ class VLLMEngine:
         quiet_vllm()
         from vllm import LLM
 
+        from .xtc import vllm_processor
+
+        # XTC is registered always: it acts only on requests that ask for it (Sampling.extra["xtc"])
         self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,
-                       enforce_eager=enforce_eager, logits_processors=logits_processors or None, **llm_kwargs)
+                       enforce_eager=enforce_eager, logits_processors=[vllm_processor(), *(logits_processors or [])],
+                       **llm_kwargs)
         self.eos = self.llm.get_tokenizer().eos_token_id
+        self.protected_ids = protected_ids(self.llm.get_tokenizer())
         self.generated = 0
 
     def continue_batch(self, requests, stop_ids, sampling):
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
+        extra = dict(sampling.extra)
+        if XTC_KEY in extra:
+            extra[XTC_KEY] = {**extra[XTC_KEY], "protected": list(self.protected_ids)}
         params = [SamplingParams(max_tokens=r.max_tokens, seed=r.seed, temperature=sampling.temperature,
                                  top_p=sampling.top_p, top_k=sampling.top_k if sampling.top_k > 0 else -1,
                                  min_p=sampling.min_p, stop_token_ids=list(stop_ids), skip_special_tokens=False,
-                                 detokenize=False, extra_args=dict(sampling.extra) or None) for r in requests]
+                                 detokenize=False, extra_args=extra or None) for r in requests]
         prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in requests]
         results = []
         for o in self.llm.generate(prompts, params, use_tqdm=False):

@@ -66,3 +66,16 @@ def test_thinking_format_of_the_small_model(tokenizer):
     fmt = thinking_format(tokenizer, PromptConfig())
     assert len(fmt.think_end) == 3  # SmolLM2 has no thinking tokens: '</think>' is three ordinary tokens
     assert fmt.eos == tokenizer.eos_token_id and len(fmt.wait) == 1
+
+
+def test_xtc_changes_the_continuation_reproducibly(engine, tokenizer):
+    """XTC with probability 1 removes the top choice wherever two tokens pass the threshold, so even greedy
+    decoding takes another path; the same seed gives the same path again."""
+    from helpers.engines import Request
+
+    prompt = tuple(prompt_ids(tokenizer, "Name a colour.", PromptConfig(thinking=False)))
+    plain, xtc = Sampling(), Sampling(extra={"xtc": {"threshold": 0.05, "probability": 1.0}})
+    base = engine.continue_batch([Request(prompt, 24, 3)], [tokenizer.eos_token_id], plain)[0].token_ids
+    first = engine.continue_batch([Request(prompt, 24, 3)], [tokenizer.eos_token_id], xtc)[0].token_ids
+    again = engine.continue_batch([Request(prompt, 24, 3)], [tokenizer.eos_token_id], xtc)[0].token_ids
+    assert first == again and first != base
