@@ -63,13 +63,21 @@ def headings(cells: list) -> list[tuple[int, str]]:
     return found
 
 
-def header_cell(profile: str, timings: dict, executed: list[Path]) -> nbformat.NotebookNode:
+def header_cell(profile: str, timings: dict, executed: list[Path], scratch: dict | None = None) -> nbformat.NotebookNode:
+    """scratch: per-notebook timings of a from-scratch run (`make report FRESH=1`), copied next to the executed
+    notebooks as timings_from_scratch.json, since a re-render that reuses stored runs is fast."""
+    scratch = scratch or {}
     total = sum(t["seconds"] for t in timings.values())
     def seconds(stem: str) -> str:
         return f"{timings[stem]['seconds']:,.0f} s" if stem in timings else "not recorded"
 
-    rows = "\n".join(f"| {nb.stem} | {seconds(nb.stem)} | {timings.get(nb.stem, {}).get('finished', '—')} |"
-                     for nb in executed)
+    def fresh(stem: str) -> str:
+        return f"{scratch[stem]['seconds'] / 60:,.1f} min" if stem in scratch else "—"
+
+    rows = "\n".join(f"| {nb.stem} | {seconds(nb.stem)} | {fresh(nb.stem)} | "
+                     f"{timings.get(nb.stem, {}).get('finished', '—')} |" for nb in executed)
+    scratch_total = (f" From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}"
+                     f" min in all, on this machine." if scratch else "")
     models = ("Part 1 trains its own small transformers. Part 2 ran " +
               ("the embedded **SmolLM2-135M-Instruct** on the project's own easy arithmetic problems — a pipeline "
                "demonstration, **not** AIME results; Qwen3-4B on AIME 2024 is the `full` profile on a GPU."
@@ -78,12 +86,12 @@ def header_cell(profile: str, timings: dict, executed: list[Path]) -> nbformat.N
 
 **Profile** `{profile}` · **hardware** {hardware()} · **commit** {git_commit()} · **assembled**
 {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} · **notebook run time** {total / 60:,.1f} min
-(latest execution of each section; sections that reused stored runs are fast, see below).
+(latest execution of each section; sections that reused stored runs are fast, see below).{scratch_total}
 
 {models}
 
-| section | latest run time | finished (UTC) |
-|---|---|---|
+| section | latest run time | from scratch | finished (UTC) |
+|---|---|---|---|
 {rows}
 
 Every number in this report is computed from the run folders under `outputs/`; re-running
@@ -110,6 +118,8 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
                                 f"(run python -m helpers.build --profile {profile})")
     timings_file = folder / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    scratch_file = folder / "timings_from_scratch.json"
+    scratch = json.loads(scratch_file.read_text()) if scratch_file.is_file() else {}
     body = []
     for path in executed:
         nb = nbformat.read(path, as_version=4)
@@ -120,7 +130,7 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
             cell.pop("id", None)
             body.append(cell)
     merged = nbformat.v4.new_notebook()
-    merged.cells = [header_cell(profile, timings, executed), toc_cell(body), *body]
+    merged.cells = [header_cell(profile, timings, executed, scratch), toc_cell(body), *body]
     merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "title": f"Train-time vs test-time compute ({profile})"}
     for cell in merged.cells:
