@@ -201,12 +201,13 @@ def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: 
     nb = merge(profile, root, out_dir)
     ipynb = out / "report.ipynb"
     write_atomic(ipynb, nbformat.writes(nb))
-    written = [ipynb, to_html(nb, out / "report.html")]
+    html = to_html(nb, out / "report.html")
+    written = [ipynb, html]
     cover = save_cover(root / out_dir / "executed" / profile / "03_grokking.ipynb", out / "cover.png")
     if cover:
         written.append(cover)
     if pdf:
-        made = to_pdf(written[-1], out / "report.pdf")
+        made = to_pdf(html, out / "report.pdf")
         if made:
             written.append(made)
     return written

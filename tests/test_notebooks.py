@@ -42,7 +42,10 @@ def test_smoke_report_assembles_from_the_executed_notebooks(smoke_out):
         title = next(c.source.splitlines()[0] for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "markdown")
         assert title.lstrip("# ").split(" · ")[0] in html, f"{nb.name} missing from the report"
     if chromium():
-        assert written[-1].suffix == ".pdf" and written[-1].read_bytes().startswith(b"%PDF")
+        pdf = written[-1]
+        assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+        # the HTML was printed, not the cover image: one page per section at least
+        assert pdf.read_bytes().count(b"/Type /Page") - pdf.read_bytes().count(b"/Type /Pages") >= len(notebooks(ROOT))
 
 
 def test_every_notebook_has_params_for_every_profile():
