@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from .build import PROFILES, notebooks
-from .report import git_commit, hardware, repo_root
+from .report import git_commit, hardware, repo_root, write_atomic
 
 LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
@@ -138,12 +138,6 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
     return merged
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def to_html(nb: nbformat.NotebookNode, path: Path) -> Path:
     from nbconvert import HTMLExporter
 
@@ -184,10 +178,7 @@ def save_cover(executed: Path, target: Path) -> Path | None:
     for cell in nbformat.read(executed, as_version=4).cells:
         for output in cell.get("outputs", []):
             if "image/png" in output.get("data", {}):
-                tmp = target.with_name(target.name + ".tmp")
-                tmp.write_bytes(base64.b64decode(output["data"]["image/png"]))
-                os.replace(tmp, target)
-                return target
+                return write_atomic(target, base64.b64decode(output["data"]["image/png"]))
     return None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .report import repo_root
+from .report import repo_root, write_atomic
 
 PROFILES = ("smoke", "quick", "full")
 
@@ -93,11 +93,7 @@ def to_html(executed: Path) -> Path:
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter(exclude_input=True).from_notebook_node(nbformat.read(executed, as_version=4))
-    html = executed.with_suffix(".html")
-    tmp = html.with_name(html.name + ".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, html)
-    return html
+    return write_atomic(executed.with_suffix(".html"), body)
 
 
 def build(profile: str, only: list[str] | None = None, root: Path | None = None,
@@ -139,9 +135,7 @@ def record_timing(out_dir: Path, notebook: str, seconds: float) -> None:
     path = out_dir / "timings.json"
     timings = json.loads(path.read_text()) if path.is_file() else {}
     timings[notebook] = {"seconds": round(seconds, 1), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(timings, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(timings, indent=1, sort_keys=True))
 
 
 def main(argv: list[str] | None = None) -> None:

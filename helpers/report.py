@@ -61,6 +61,18 @@ def provenance(profile: str) -> str:
             f"· commit {git_commit()}")
 
 
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write to a temporary name, then rename: a crash never leaves a half-written file under `path`."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        tmp.write_text(data, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def bars_disabled() -> bool:
     """True when TQDM_DISABLE is set (the headless report build sets it): an explicit tqdm(disable=False)
     would otherwise override that variable and print bars into the report."""
@@ -109,15 +121,10 @@ def _plain(value):
 def save_facts(section: str, profile: str, facts: dict, out_dir: str | Path = "outputs") -> Path:
     """Write outputs/facts/<profile>/<section>.json (atomically)."""
     import json
-    import os
 
     folder = repo_root() / out_dir / "facts" / profile
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{section}.json"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_plain(facts), indent=1))
-    os.replace(tmp, path)
-    return path
+    return write_atomic(folder / f"{section}.json", json.dumps(_plain(facts), indent=1))
 
 
 def load_facts(profile: str, out_dir: str | Path = "outputs") -> dict[str, dict]:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .report import write_atomic
+
 KEY_FIELDS = ("experiment", "problem_id", "mode", "budget", "seed")
 
 
@@ -43,9 +45,7 @@ class TraceStore:
         if dropped:
             warnings.warn(f"{self.path}: dropped {dropped} unreadable line(s) (an interrupted write); "
                           "those samples will be generated again")
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text("".join(line + "\n" for line in good), encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, "".join(line + "\n" for line in good))
 
     def __contains__(self, key: tuple) -> bool:
         return key in self.records

@@ -8,7 +8,6 @@ generates only the (problem, seed) pairs with a missing budget, so an interrupte
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,7 @@ from .budget import Sample, sweep
 from .engines import Engine, Request, Sampling
 from .grading import grade
 from .problems import Problem
-from .report import bars_disabled
+from .report import bars_disabled, write_atomic
 from .prompting import PromptConfig, prompt_ids, thinking_format
 from .traces import TraceStore
 
@@ -248,9 +247,7 @@ class Study:
         config = {"run_id": folder.name, "section": self.section, "model": self.model, "backend": self.backend,
                   "engine": self.engine_kwargs, "problems": self.problem_source, "setting": asdict(setting)}
         if not (folder / "config.json").is_file():
-            tmp = folder / "config.json.tmp"
-            tmp.write_text(json.dumps(config, indent=1, default=str))
-            os.replace(tmp, folder / "config.json")
+            write_atomic(folder / "config.json", json.dumps(config, indent=1, default=str))
         store = TraceStore(folder / "traces.jsonl")
         if _pending(self.problems, setting, store):
             return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
