@@ -7,8 +7,11 @@ Differences from nanoGPT, and why:
   hides the PADs; the mask makes left padding, as used for batched generation, correct too.)
 - The feed-forward width `d_ff` is its own parameter (the assignment asks for 128 / 512), and the output
   layer is not tied to the embedding (as in the grokking literature's models).
-- `forward` can return logits only at selected positions (`targets_mask`), so the output layer and the
-  loss are computed only where the loss is taken.
+- `forward` can return logits only at selected positions (`query_pos`, e.g. where the loss is taken). Then
+  the last block computes queries, attention output and MLP, and the output layer runs, only at those
+  positions: the last block's outputs elsewhere feed nothing (only its keys and values are needed everywhere).
+  For the modular-arithmetic tasks (loss at 2 of 6 positions) this cuts a 1-layer model's FLOPs by more than
+  half and a 2-layer model's by 29%, with the same loss and gradients as computing everything.
 """
 from __future__ import annotations
 
@@ -42,16 +45,26 @@ class SelfAttention(nn.Module):
         self.dropout = cfg.dropout
         self.resid_drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None,
+                query_pos: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, T, C). query_pos: positions whose outputs are wanted (all if None); returns (B, T_q, C)."""
         B, T, C = x.shape
-        q, k, v = self.qkv(x).split(C, dim=2)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        if query_pos is None:
+            q, k, v = self.qkv(x).split(C, dim=2)
+        else:  # keys and values everywhere, queries only where outputs are wanted
+            w, b = self.qkv.weight, self.qkv.bias
+            k, v = F.linear(x, w[C:], None if b is None else b[C:]).split(C, dim=2)
+            q = F.linear(x[:, query_pos], w[:C], None if b is None else b[:C])
+            keys = torch.arange(T, device=x.device)  # the causal (and padding) mask's rows for these queries
+            attn_mask = (query_pos[:, None] >= keys) if attn_mask is None else attn_mask[:, :, query_pos]
+        Tq = q.shape[1]
+        q, k, v = (t.view(B, -1, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
         drop = self.dropout if self.training else 0.0
         if attn_mask is None:  # fast path: plain causal attention
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, is_causal=True)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=drop)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        y = y.transpose(1, 2).contiguous().view(B, Tq, C)
         return self.resid_drop(self.proj(y))
 
 
@@ -76,8 +89,10 @@ class Block(nn.Module):
         self.ln2 = nn.LayerNorm(cfg.d_model, bias=cfg.bias)
         self.mlp = MLP(cfg)
 
-    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None) -> torch.Tensor:
-        x = x + self.attn(self.ln1(x), attn_mask)
+    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None,
+                query_pos: torch.Tensor | None = None) -> torch.Tensor:
+        residual = x if query_pos is None else x[:, query_pos]
+        x = residual + self.attn(self.ln1(x), attn_mask, query_pos)
         return x + self.mlp(self.ln2(x))
 
 
@@ -114,11 +129,12 @@ class GPT(nn.Module):
         self,
         idx: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
-        targets_mask: torch.Tensor | None = None,
+        query_pos: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """idx: (B, T) token ids. attention_mask: (B, T) bool, True at real tokens, or None for no padding.
+        query_pos: (P,) positions whose logits are wanted, or None for all.
 
-        Returns logits (B, T, vocab), or (N, vocab) for the N positions where `targets_mask` is True.
+        Returns logits (B, T, vocab), or (B, P, vocab) at `query_pos`.
         """
         B, T = idx.shape
         if T > self.cfg.block_size:
@@ -136,12 +152,10 @@ class GPT(nn.Module):
             attn_mask = attn_mask | torch.eye(T, dtype=torch.bool, device=idx.device)
             attn_mask = attn_mask[:, None]  # broadcast over heads
         x = self.drop(self.tok_emb(idx) + self.pos_emb(pos))
-        for block in self.blocks:
+        for block in self.blocks[:-1]:
             x = block(x, attn_mask)
-        x = self.ln_f(x)
-        if targets_mask is not None:
-            x = x[targets_mask]
-        return self.lm_head(x)
+        x = self.blocks[-1](x, attn_mask, query_pos)  # only at query_pos (see the module docstring)
+        return self.lm_head(self.ln_f(x))
 
     def config_dict(self) -> dict:
         return asdict(self.cfg)

@@ -106,33 +106,97 @@ def make_optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 def masked_loss(model: GPT, inputs: torch.Tensor, targets: torch.Tensor, target_mask: torch.Tensor,
-                pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+                pad_id: int, query_pos: torch.Tensor | None = None, has_pad: bool | None = None,
+                dense: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean cross-entropy over the targets where `target_mask` is True, and the (N_masked,) bool vector of
-    correct argmax predictions there. Logits are computed only at those positions."""
+    correct argmax predictions there.
+
+    The model's last block and output layer run only at `query_pos`, the columns where some sequence has a
+    target (computed here if not given). `has_pad`: whether `inputs` may hold PAD tokens (checked here if
+    not given). `dense`: every sequence has a target at every query position, so no boolean selection is
+    needed. Callers that know pass all three, so a training step needs no host-device synchronisation.
+    """
+    if query_pos is None:
+        query_pos = target_mask.any(dim=0).nonzero().squeeze(1)
     real = inputs != pad_id
-    attention_mask = None if bool(real.all()) else real
-    logits = model(inputs, attention_mask=attention_mask, targets_mask=target_mask)
-    wanted = targets[target_mask]
+    if has_pad is None:
+        has_pad = not bool(real.all())
+    logits = model(inputs, attention_mask=real if has_pad else None, query_pos=query_pos)
+    wanted = targets[:, query_pos]
+    if dense:
+        logits, wanted = logits.flatten(0, 1), wanted.flatten()
+    else:
+        keep = target_mask[:, query_pos]
+        logits, wanted = logits[keep], wanted[keep]
     return F.cross_entropy(logits, wanted), logits.argmax(dim=-1) == wanted
 
 
-def split_loss(model: GPT, tokens: torch.Tensor, target_mask: torch.Tensor, pad_id: int):
-    """masked_loss for sequences: the model reads tokens[:, :-1] and predicts tokens[:, 1:]."""
-    return masked_loss(model, tokens[:, :-1], tokens[:, 1:], target_mask, pad_id)
+@dataclass
+class DeviceSplit:
+    """A split's tensors on the training device, with what every batch of it shares, computed once."""
+    inputs: torch.Tensor  # (N, L-1) tokens[:, :-1]
+    targets: torch.Tensor  # (N, L-1) tokens[:, 1:]
+    target_mask: torch.Tensor  # (N, L-1) bool
+    query_pos: torch.Tensor  # columns where some sequence has a target
+    has_pad: bool
+    dense: bool  # every sequence has a target at every query position (the modular tasks)
+
+    @classmethod
+    def from_split(cls, split: Split, pad_id: int, device: torch.device) -> "DeviceSplit":
+        tokens, mask = split.tokens.to(device), split.target_mask.to(device)
+        query_pos = mask.any(dim=0).nonzero().squeeze(1)
+        return cls(tokens[:, :-1], tokens[:, 1:], mask, query_pos, bool((tokens[:, :-1] == pad_id).any()),
+                   bool(mask[:, query_pos].all()))
+
+    def __len__(self) -> int:
+        return self.inputs.shape[0]
+
+    def loss(self, model: GPT, pad_id: int, rows: torch.Tensor | slice = slice(None)):
+        """masked_loss on the sequences `rows` of this split."""
+        return masked_loss(model, self.inputs[rows], self.targets[rows], self.target_mask[rows], pad_id,
+                           self.query_pos, self.has_pad, self.dense)
+
+
+# Evaluation runs in chunks of this many sequences, so its memory stays bounded whatever the split's size
+# (one pass over the largest split in one batch would hold ~100 MB of activations); measured on this CPU,
+# chunks of 512 to 10000 take the same time.
+EVAL_CHUNK = 1024
 
 
 @torch.no_grad()
-def evaluate(model: GPT, split: Split, pad_id: int, device: torch.device) -> tuple[float, float]:
-    """(loss, exact-match accuracy) on a whole split in one pass. A sequence counts as correct only if
-    every target in its mask is predicted right (teacher forcing, argmax)."""
+def evaluate(model: GPT, split: DeviceSplit, pad_id: int) -> tuple[float, float]:
+    """(loss, exact-match accuracy) on a whole split. A sequence counts as correct only if every target in
+    its mask is predicted right (teacher forcing, argmax)."""
     was_training = model.training
     model.eval()
-    tokens, mask = split.tokens.to(device), split.target_mask.to(device)
-    loss, correct = split_loss(model, tokens, mask, pad_id)
-    seq_of_target = mask.nonzero()[:, 0]
-    wrong_per_seq = torch.zeros(len(split), device=device).index_add_(0, seq_of_target, (~correct).float())
+    loss_sum, n_targets, n_correct_seqs = 0.0, 0, 0
+    for start in range(0, len(split), EVAL_CHUNK):
+        rows = slice(start, start + EVAL_CHUNK)
+        loss, correct = split.loss(model, pad_id, rows)
+        mask = split.target_mask[rows]
+        seq_of_target = mask.nonzero()[:, 0]
+        wrong_per_seq = torch.zeros(mask.shape[0], device=mask.device).index_add_(0, seq_of_target,
+                                                                                 (~correct).float())
+        loss_sum += loss.item() * correct.numel()
+        n_targets += correct.numel()
+        n_correct_seqs += int((wrong_per_seq == 0).sum())
     model.train(was_training)
-    return loss.item(), (wrong_per_seq == 0).float().mean().item()
+    return loss_sum / n_targets, n_correct_seqs / len(split)
+
+
+def train_step(model: GPT, optimizer: torch.optim.Optimizer, split: DeviceSplit, rows: torch.Tensor,
+               pad_id: int, lr: float, grad_clip: float) -> torch.Tensor:
+    """One optimiser step on the sequences `rows` of `split`; returns the batch loss (a tensor, so that
+    nothing waits for the device here)."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss, _ = split.loss(model, pad_id, rows)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss.detach()
 
 
 def param_norm(model: torch.nn.Module) -> float:
@@ -257,7 +321,8 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     splits = build_splits(cfg, tok)
     model = build_model(cfg, tok, splits).to(device)
     optimizer = make_optimizer(model, cfg)
-    train_split = splits["train"]
+    device_splits = {name: DeviceSplit.from_split(split, tok.pad_id, device) for name, split in splits.items()}
+    train_split = device_splits["train"]
     step, metrics, early_count, wall_before = 0, [], 0, 0.0
 
     if not ckpt_path.is_file() and not force and (shorter := find_extendable(cfg)) is not None:
@@ -274,13 +339,16 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     schedule = eval_steps(cfg)
     start_time = time.perf_counter()
     wall = lambda: wall_before + time.perf_counter() - start_time  # noqa: E731
-    stopped_early, batch_loss = False, float("nan")
+    stopped_early, batch_loss = False, None
+    seconds = {"eval": 0.0, "checkpoint": 0.0}  # time outside the optimiser steps, for the summary
     model.train()
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not cfg.progress or bars_disabled(), desc=cfg.run_id,
                leave=False)
     while True:
         if step in schedule and (not metrics or metrics[-1]["step"] != step):
-            row = log_metrics(model, splits, tok.pad_id, device, step, lr_at(step, cfg), batch_loss, wall())
+            eval_start = time.perf_counter()
+            row = log_metrics(model, device_splits, tok.pad_id, step, lr_at(step, cfg),
+                              float("nan") if batch_loss is None else batch_loss.item(), wall())
             early_count = early_count + 1 if passes_early_stop(row, cfg) else 0
             row["early_stop_count"] = early_count
             metrics.append(row)
@@ -288,6 +356,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
                 pd.DataFrame([row], columns=METRIC_COLUMNS).to_csv(fh, header=False, index=False)
             bar.set_postfix(train_loss=f"{row['train_loss']:.3g}", train_acc=f"{row['train_acc']:.2f}",
                             val_acc=f"{row['val_acc']:.2f}")
+            seconds["eval"] += time.perf_counter() - eval_start
             if cfg.early_stop_on != "none" and early_count >= cfg.early_stop_patience:
                 stopped_early = True
                 break
@@ -302,22 +371,15 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
             bar.close()
             return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), {}, model, tok, False)
 
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, cfg)
-        idx = batch_indices(step, len(train_split), cfg.batch_size, cfg.seed)
-        loss, _ = split_loss(model, train_split.tokens[idx].to(device), train_split.target_mask[idx].to(device),
-                              tok.pad_id)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        batch_loss = loss.item()
+        rows = batch_indices(step, len(train_split), cfg.batch_size, cfg.seed).to(device)
+        batch_loss = train_step(model, optimizer, train_split, rows, tok.pad_id, lr_at(step, cfg), cfg.grad_clip)
         step += 1
         bar.update(1)
         if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < cfg.max_steps:
+            ckpt_start = time.perf_counter()
             save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
                             {"early_stop_count": early_count, "wall_s": wall()})
+            seconds["checkpoint"] += time.perf_counter() - ckpt_start
     bar.close()
 
     save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
@@ -329,6 +391,9 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     summary = {"run_id": cfg.run_id, "config_hash": cfg.config_hash(), "steps": step,
                "stop_reason": "early_stop" if stopped_early else "max_steps",
                "wall_s": round(wall(), 3), "n_params": model.num_params(),
+               # this session's time in evaluation+logging and in checkpoints (a resumed run counts its last part)
+               "eval_s": round(seconds["eval"], 3), "checkpoint_s": round(seconds["checkpoint"], 3),
+               "session_s": round(time.perf_counter() - start_time, 3),
                **{k: last[k] for k in METRIC_COLUMNS if k not in ("step", "wall_s")},
                "torch": torch.__version__, "device": str(device)}
     summary = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in summary.items()}
@@ -336,11 +401,11 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), summary, model, tok, False)
 
 
-def log_metrics(model: GPT, splits: dict[str, Split], pad_id: int, device: torch.device, step: int, lr: float,
+def log_metrics(model: GPT, splits: dict[str, DeviceSplit], pad_id: int, step: int, lr: float,
                 batch_loss: float, wall_s: float) -> dict[str, Any]:
     row: dict[str, Any] = {"step": step, "lr": lr, "batch_loss": batch_loss}
     for name in ("train", "val", "test"):
-        loss, acc = evaluate(model, splits[name], pad_id, device) if name in splits else (float("nan"),) * 2
+        loss, acc = evaluate(model, splits[name], pad_id) if name in splits else (float("nan"),) * 2
         row[f"{name}_loss"], row[f"{name}_acc"] = loss, acc
     row["param_norm"] = param_norm(model)
     row["wall_s"] = wall_s

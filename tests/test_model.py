@@ -40,11 +40,25 @@ def test_without_mask_padding_would_leak_for_left_padding():
     assert not torch.allclose(model(padded)[0, 2:], model(torch.tensor([[1, 5, 6, 7]]))[0], atol=1e-4)
 
 
-def test_targets_mask_selects_positions():
-    model = make_model()
-    seq = torch.tensor([[1, 5, 6, 7], [1, 2, 3, 4]])
-    sel = torch.tensor([[False, True, False, True], [True, False, False, False]])
-    torch.testing.assert_close(model(seq, targets_mask=sel), model(seq)[sel])
+def test_query_pos_gives_the_same_logits_and_gradients_as_computing_everywhere():
+    # the last block and output layer run only at query_pos; outputs and gradients must not change
+    for n_layer in (1, 2):
+        torch.manual_seed(0)
+        model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=n_layer, n_head=2, d_model=16, d_ff=32))
+        seq = torch.randint(1, 11, (5, 7))
+        real = torch.ones(5, 7, dtype=torch.bool)
+        real[0, :2] = False  # left padding
+        real[1, 5:] = False  # right padding
+        query_pos = torch.tensor([3, 5, 6])
+        for mask in (None, real):
+            full = model(seq, attention_mask=mask)
+            part = model(seq, attention_mask=mask, query_pos=query_pos)
+            assert part.shape == (5, 3, 11)
+            torch.testing.assert_close(part, full[:, query_pos])
+            grads_full = torch.autograd.grad(full[:, query_pos].square().sum(), model.parameters())
+            grads_part = torch.autograd.grad(part.square().sum(), model.parameters())
+            for g_full, g_part in zip(grads_full, grads_part):
+                torch.testing.assert_close(g_part, g_full)
 
 
 def test_too_long_input_is_rejected():

@@ -9,7 +9,8 @@ import torch
 
 from helpers.config import load_config, make_config, parse_overrides
 from helpers.data import build_splits, build_tokenizer
-from helpers.train import batch_indices, build_model, eval_steps, lr_at, masked_loss, train
+import helpers.train as train_module
+from helpers.train import DeviceSplit, batch_indices, build_model, eval_steps, evaluate, lr_at, masked_loss, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,42 @@ def test_all_tokens_loss_sees_every_target(tiny_modular):
     cfg = tiny_modular(loss_mask="all")
     base = _loss_with_target_changed(cfg, None)
     assert _loss_with_target_changed(cfg, 2) != pytest.approx(base, abs=1e-6)
+
+
+def _model_and_split(cfg):
+    torch.manual_seed(0)
+    tok = build_tokenizer(cfg)
+    splits = build_splits(cfg, tok)
+    return build_model(cfg, tok, splits), splits, tok
+
+
+@pytest.mark.parametrize("overrides, dense", [({"loss_mask": "answer"}, True), ({"loss_mask": "all"}, True),
+                                               ({"task": "text", "loss_mask": "all", "texts": ["ab", "hello world"]}, False)])
+def test_fast_loss_paths_match_the_plain_masked_loss(tiny_modular, overrides, dense):
+    # DeviceSplit precomputes query positions, padding and density; the loss must equal the general path
+    model, splits, tok = _model_and_split(tiny_modular(**overrides))
+    split = DeviceSplit.from_split(splits["train"], tok.pad_id, torch.device("cpu"))
+    assert split.dense == dense and split.has_pad == (not dense)
+    plain_loss, plain_correct = masked_loss(model, split.inputs, split.targets, split.target_mask, tok.pad_id)
+    fast_loss, fast_correct = split.loss(model, tok.pad_id)
+    torch.testing.assert_close(fast_loss, plain_loss)
+    assert torch.equal(fast_correct, plain_correct)
+    # and the positions-only forward equals the full forward, masked afterwards
+    logits = model(split.inputs, attention_mask=split.inputs != tok.pad_id)[split.target_mask]
+    torch.testing.assert_close(fast_loss, torch.nn.functional.cross_entropy(logits, split.targets[split.target_mask]))
+
+
+def test_chunked_evaluation_equals_one_pass(tiny_modular, monkeypatch):
+    model, splits, tok = _model_and_split(tiny_modular(train_frac=0.6))
+    split = DeviceSplit.from_split(splits["train"], tok.pad_id, torch.device("cpu"))
+    one_pass = evaluate(model, split, tok.pad_id)
+    monkeypatch.setattr(train_module, "EVAL_CHUNK", 5)  # 29 sequences in chunks of 5, the last one short
+    chunked = evaluate(model, split, tok.pad_id)
+    assert chunked[1] == one_pass[1]
+    assert chunked[0] == pytest.approx(one_pass[0], rel=1e-6)
+    loss, correct = split.loss(model, tok.pad_id)
+    assert one_pass[0] == pytest.approx(loss.item(), rel=1e-6)
+    assert one_pass[1] == correct.view(len(split), -1).all(dim=1).float().mean().item()
 
 
 def test_seed_determinism(tiny_modular, tmp_path):
