@@ -125,8 +125,8 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             tags = cell.metadata.get("tags", [])
-            if "injected-parameters" in tags or "parameters" in tags:
-                continue  # the parameters are stated in each section's header and in params/
+            if "injected-parameters" in tags or "parameters" in tags or "colab-setup" in tags:
+                continue  # parameters are stated in each section's header and in params/; the Colab cell is setup
             cell.pop("id", None)
             body.append(cell)
     merged = nbformat.v4.new_notebook()
