@@ -166,7 +166,9 @@ EVAL_CHUNK = 1024
 @torch.no_grad()
 def evaluate(model: GPT, split: DeviceSplit, pad_id: int) -> tuple[float, float]:
     """(loss, exact-match accuracy) on a whole split. A sequence counts as correct only if every target in
-    its mask is predicted right (teacher forcing, argmax)."""
+    its mask is predicted right (teacher forcing, argmax). An empty split gives (nan, nan)."""
+    if len(split) == 0 or not bool(split.target_mask.any()):
+        return float("nan"), float("nan")
     was_training = model.training
     model.eval()
     loss_sum, n_targets, n_correct_seqs = 0.0, 0, 0
