@@ -12,9 +12,9 @@ Run directory contents:
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
-import os
 import random
 import shutil
 import time
@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from .config import COSMETIC, TrainConfig, load_config
 from .data import Split, build_splits, build_tokenizer
 from .model import GPT, GPTConfig
-from .report import bars_disabled
+from .report import bars_disabled, write_atomic
 from .tokenizer import Tokenizer, tokenizer_from_spec
 
 METRIC_COLUMNS = ["step", "lr", "batch_loss", "train_loss", "train_acc", "val_loss", "val_acc",
@@ -118,10 +118,9 @@ def masked_loss(model: GPT, inputs: torch.Tensor, targets: torch.Tensor, target_
     """
     if query_pos is None:
         query_pos = target_mask.any(dim=0).nonzero().squeeze(1)
-    real = inputs != pad_id
     if has_pad is None:
-        has_pad = not bool(real.all())
-    logits = model(inputs, attention_mask=real if has_pad else None, query_pos=query_pos)
+        has_pad = bool((inputs == pad_id).any())
+    logits = model(inputs, attention_mask=inputs != pad_id if has_pad else None, query_pos=query_pos)
     wanted = targets[:, query_pos]
     if dense:
         logits, wanted = logits.flatten(0, 1), wanted.flatten()
@@ -205,15 +204,11 @@ def param_norm(model: torch.nn.Module) -> float:
     return torch.sqrt(sum((p.detach().float() ** 2).sum() for p in model.parameters())).item()
 
 
-def atomic_write_bytes(path: Path, write) -> None:
-    """Write via a temporary name and rename, so a half-written file is never mistaken for a result."""
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, lambda tmp: tmp.write_text(text))
+def save_atomic(path: Path, obj: Any) -> None:
+    """torch.save through report.write_atomic, so a half-written checkpoint is never mistaken for one."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_atomic(path, buffer.getvalue())
 
 
 def build_model(cfg: TrainConfig, tok: Tokenizer, splits: dict[str, Split]) -> GPT:
@@ -235,7 +230,7 @@ def save_checkpoint(path: Path, model: GPT, optimizer: torch.optim.Optimizer, st
                 "numpy": [v.tolist() if isinstance(v, np.ndarray) else v for v in np.random.get_state()]},
         **extra,
     }
-    atomic_write_bytes(path, lambda tmp: torch.save(state, tmp))
+    save_atomic(path, state)
 
 
 def restore_rng(rng: dict[str, Any]) -> None:
@@ -315,7 +310,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     device = resolve_device(cfg.device)
     run_dir = cfg.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    write_atomic(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     ckpt_path, csv_path = run_dir / "checkpoint.pt", run_dir / "metrics.csv"
 
     seed_everything(cfg.seed)
@@ -386,9 +381,8 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
 
     save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
                     {"early_stop_count": early_count, "wall_s": wall()})
-    atomic_write_bytes(run_dir / "model.pt", lambda tmp: torch.save(
-        {"model": model.state_dict(), "model_config": asdict(model.cfg), "tokenizer": tok.spec(),
-         "config": cfg.to_dict(), "step": step}, tmp))
+    save_atomic(run_dir / "model.pt", {"model": model.state_dict(), "model_config": asdict(model.cfg),
+                                       "tokenizer": tok.spec(), "config": cfg.to_dict(), "step": step})
     last = metrics[-1]
     summary = {"run_id": cfg.run_id, "config_hash": cfg.config_hash(), "steps": step,
                "stop_reason": "early_stop" if stopped_early else "max_steps",
@@ -399,7 +393,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
                **{k: last[k] for k in METRIC_COLUMNS if k not in ("step", "wall_s")},
                "torch": torch.__version__, "device": str(device)}
     summary = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in summary.items()}
-    atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=2))
+    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2))
     return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), summary, model, tok, False)
 
 
