@@ -58,6 +58,24 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the OS.
+
+    A CPU training step allocates and frees activations of a few MB each; by default glibc serves those
+    with fresh mmap pages and unmaps them on free, so every step page-faults its activations in again
+    (~300-800 faults per step here). Keeping them measured ~6% more steps/s on this CPU (5 interleaved
+    process pairs, 0.95-1.16x) and changes no number: only where the memory comes from. Returns whether it
+    applied (glibc only; elsewhere a no-op)."""
+    import ctypes
+    import ctypes.util
+    import platform
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from malloc.h
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
@@ -308,6 +326,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     if not force and stop_at is None and (done := read_finished(cfg)) is not None:
         return done
     device = resolve_device(cfg.device)
+    keep_freed_memory()
     run_dir = cfg.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))

@@ -99,6 +99,17 @@ def test_part2_notebook_defaults_match_the_quick_parameter_file():
         assert not different, f"{nb.name}: parameters cell differs from params/quick/part2.yaml in {sorted(different)}"
 
 
+def test_every_notebook_defaults_match_the_quick_parameter_file():
+    """The quick profile is the embedded default: a notebook opened without papermill (JupyterLab, Colab) must
+    run exactly what params/quick/<notebook>.yaml runs, or its stored runs would not be reused."""
+    from helpers.build import read_yaml
+    for nb in notebooks(ROOT):
+        quick = read_yaml(ROOT / "params" / "quick" / f"{nb.stem}.yaml")
+        defaults = _parameters_cell_values(nb)
+        different = {k for k, v in quick.items() if defaults.get(k) != v}
+        assert not different, f"{nb.name}: parameters cell differs from params/quick/{nb.stem}.yaml in {sorted(different)}"
+
+
 def test_include_reads_the_shared_file_first(tmp_path):
     from helpers.build import read_yaml
     (tmp_path / "base.yaml").write_text("a: 1\nb: 2\n")
