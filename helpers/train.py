@@ -61,9 +61,9 @@ def seed_everything(seed: int) -> None:
 def keep_freed_memory() -> bool:
     """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the OS.
 
-    A CPU training step allocates and frees activations of a few MB each; by default glibc serves those
-    with fresh mmap pages and unmaps them on free, so every step page-faults its activations in again
-    (~300-800 faults per step here). Keeping them measured ~6% more steps/s on this CPU (5 interleaved
+    A CPU training step allocates and frees activations of a few MB each; by default glibc can serve those
+    with fresh mmap pages and unmap them on free (or trim its heap), so every step page-faults its
+    activations in again (~300-800 faults per step here, ~10 after this). Keeping them measured ~6% more steps/s on this CPU (5 interleaved
     process pairs, 0.95-1.16x) and changes no number: only where the memory comes from. Returns whether it
     applied (glibc only; elsewhere a no-op)."""
     import ctypes
