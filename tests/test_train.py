@@ -241,8 +241,8 @@ print(applied, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 2
 def test_keep_freed_memory_stops_page_faults_on_reused_activations():
     """With small thresholds glibc returns freed activations to the OS and faults them in again next step;
     keep_freed_memory must stop that."""
-    # vLLM's CPU backend puts tcmalloc into LD_PRELOAD once an engine starts (earlier tests do), and then
-    # glibc's allocator is not the one serving memory: measure glibc's
+    # vLLM's CPU backend adds libraries to LD_PRELOAD once an engine starts (earlier tests start one): libgomp,
+    # and tcmalloc where its wheel bundles it, which would replace glibc's allocator. Measure glibc's.
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 
     def faults(mode: str) -> tuple[str, float]:
