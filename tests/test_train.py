@@ -219,11 +219,11 @@ def test_an_early_stopped_run_extended_stays_stopped(tmp_path):
 
 _ALLOC_CYCLES = """
 import ctypes, ctypes.util, resource, sys, torch
-from helpers.train import keep_freed_memory
+from helpers.train import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, keep_freed_memory
 # start from glibc's static defaults (128 KiB mmap and trim thresholds) whatever the environment set, so that
 # freed activations go back to the OS; then, in "keep" mode, apply keep_freed_memory on top
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
-libc.mallopt(-3, 128 * 1024), libc.mallopt(-1, 128 * 1024)  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024), libc.mallopt(M_TRIM_THRESHOLD, 128 * 1024)
 applied = keep_freed_memory() if sys.argv[1] == "keep" else False
 def cycle():  # a training step's pattern: several few-MB activations allocated, then all freed
     tensors = [torch.ones(n * 262144) for n in (1, 2, 4, 8, 3, 6)]
@@ -247,7 +247,7 @@ def test_keep_freed_memory_stops_page_faults_on_reused_activations():
 
     def faults(mode: str) -> tuple[str, float]:
         out = subprocess.run([sys.executable, "-c", _ALLOC_CYCLES, mode], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).resolve().parents[1], env=env).stdout.split()
+                             cwd=ROOT, env=env).stdout.split()
         return out[0], float(out[1])
     applied, kept = faults("keep")
     if applied != "True":
