@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from helpers.budget import run_budget, sweep
-from helpers.engines import Sampling
-from helpers.models import SMOLLM2, load_tokenizer, make_engine
-from helpers.problems import easy_problems
-from helpers.prompting import PromptConfig, prompt_ids, thinking_format
+from helpers.tts.budget import run_budget, sweep
+from helpers.tts.engines import Sampling
+from helpers.tts.loading import SMOLLM2, load_tokenizer, make_engine
+from helpers.tts.problems import easy_problems
+from helpers.tts.prompting import PromptConfig, prompt_ids, thinking_format
 
 
 def main() -> None:

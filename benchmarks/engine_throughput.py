@@ -11,9 +11,9 @@ import argparse
 import importlib.util
 import time
 
-from helpers.engines import Request, Sampling
-from helpers.models import SMOLLM2, load_tokenizer, make_engine
-from helpers.prompting import PromptConfig, prompt_ids
+from helpers.tts.engines import Request, Sampling
+from helpers.tts.loading import SMOLLM2, load_tokenizer, make_engine
+from helpers.tts.prompting import PromptConfig, prompt_ids
 
 
 def measure(engine, requests, stop_ids, sampling) -> tuple[int, float]:

@@ -10,14 +10,14 @@ Prints, for each thread count (CPU) or the GPU:
   - the measured fp32 matmul peak (a large torch.matmul, best of several);
   - steps/s of (a) a baseline written the way a student would (nn.TransformerEncoder with a causal mask, logits
     and loss at every position, then masked), kept here for comparison only, and (b) the project's training
-    step (helpers.train.train_step, exactly what the notebooks run), optionally (c) the same under torch.compile
+    step (helpers.gpt.train.train_step, exactly what the notebooks run), optionally (c) the same under torch.compile
     and (d) on a GPU, an ensemble of seeds trained together with torch.func (vmap over stacked parameters);
   - FLOPs per step counted by torch.utils.flop_counter (matmuls and attention, forward and backward):
     "model" = the conventional count, every position through the whole network and the output layer;
     "executed" = what the implementation actually computes. MFU = model FLOPs/s over the peak, HFU = executed;
   - seconds per evaluation pass (train + val + test splits) and what that costs relative to a step;
   - the share of real training runs spent outside the optimiser steps (evaluation, logging, checkpoints),
-    read from the summaries of the runs stored under --runs (written by helpers.train).
+    read from the summaries of the runs stored under --runs (written by helpers.gpt.train).
 Timings interleave the variants and repeat them; the median of the repeats is reported.
 """
 from __future__ import annotations
@@ -35,9 +35,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from helpers.config import TrainConfig
-from helpers.data import build_splits, build_tokenizer
-from helpers.train import (DeviceSplit, build_model, keep_freed_memory, log_metrics, make_optimizer,
+from helpers.gpt.config import TrainConfig
+from helpers.gpt.data import build_splits, build_tokenizer
+from helpers.gpt.train import (DeviceSplit, build_model, keep_freed_memory, log_metrics, make_optimizer,
                            seed_everything, train_step)
 
 REFERENCE = dict(task="modular", op="/", modulus=97, train_frac=0.3, val_frac=0.35, loss_mask="answer", n_layer=2,
@@ -232,7 +232,7 @@ def main() -> None:
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32 means fp32: the experiments do not use TF32
     torch.backends.cudnn.allow_tf32 = False
     threads_list = [int(t) for t in args.threads.split(",")] if device.type == "cpu" else [torch.get_num_threads()]
-    # what helpers.train.train does in every run (no number changes); applied to the baseline too, so the
+    # what every training worker does (helpers.gpt.sweep) (no number changes); applied to the baseline too, so the
     # ratio compares the code alone
     kept = keep_freed_memory()
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers.config import make_config
+from helpers.gpt.config import make_config
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers.aggregate import plurality_answer, scaling_curve, solved, strict_majority
+from helpers.tts.aggregate import plurality_answer, scaling_curve, solved, strict_majority
 
 
 def test_strict_majority_needs_more_than_half():

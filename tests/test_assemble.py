@@ -5,7 +5,7 @@ import re
 import nbformat
 import pytest
 
-from helpers.assemble import assemble, headings
+from helpers.report.assemble import assemble, headings
 
 
 def _executed(root, name, cells):

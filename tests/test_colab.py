@@ -3,7 +3,7 @@ import re
 import nbformat
 import pytest
 
-from helpers.colab import BADGES_END, BADGES_START, PLACEHOLDER, TAG, set_readme_badges, set_setup_cell, setup_cell_source
+from helpers.report.colab import BADGES_END, BADGES_START, PLACEHOLDER, TAG, set_readme_badges, set_setup_cell, setup_cell_source
 
 
 def _notebook(path):

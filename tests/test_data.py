@@ -1,7 +1,7 @@
 import torch
 
-from helpers.data import loss_mask, modular_equations, pad_batch, split_indices
-from helpers.tokenizer import ArithmeticTokenizer, CharTokenizer
+from helpers.gpt.data import loss_mask, modular_equations, pad_batch, split_indices
+from helpers.gpt.tokenizer import ArithmeticTokenizer, CharTokenizer
 
 
 def test_modular_equations_are_complete_and_correct():
@@ -37,8 +37,8 @@ def test_skip_first_and_all_masks_ignore_padding():
 
 
 def test_written_splits_match_the_trainers_split(tmp_path):
-    from helpers.config import make_config
-    from helpers.data import build_splits, equation_table, write_datasets
+    from helpers.gpt.config import make_config
+    from helpers.gpt.data import build_splits, equation_table, write_datasets
 
     counts = write_datasets(tmp_path, ["/"], [7], 0.5, 0.25, split_seed=2)
     assert counts.iloc[0][["equations", "train", "val", "test"]].tolist() == [42, 21, 10, 11]

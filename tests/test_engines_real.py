@@ -7,11 +7,11 @@ import importlib.util
 
 import pytest
 
-from helpers.budget import run_budget, sweep
-from helpers.engines import Sampling
-from helpers.models import SMOLLM2, load_tokenizer, make_engine
-from helpers.problems import easy_problems
-from helpers.prompting import PromptConfig, prompt_ids, thinking_format
+from helpers.tts.budget import run_budget, sweep
+from helpers.tts.engines import Sampling
+from helpers.tts.loading import SMOLLM2, load_tokenizer, make_engine
+from helpers.tts.problems import easy_problems
+from helpers.tts.prompting import PromptConfig, prompt_ids, thinking_format
 
 pytestmark = pytest.mark.model
 
@@ -53,7 +53,7 @@ def test_derived_sweep_equals_separate_runs(engine, tokenizer, mode):
 
 
 def test_sampling_is_seeded(engine, tokenizer):
-    from helpers.engines import Request
+    from helpers.tts.engines import Request
 
     prompt = tuple(prompt_ids(tokenizer, "Name a colour.", PromptConfig(thinking=False)))
     hot = Sampling(temperature=0.9, top_p=0.95, top_k=50)
@@ -71,7 +71,7 @@ def test_thinking_format_of_the_small_model(tokenizer):
 def test_xtc_changes_the_continuation_reproducibly(engine, tokenizer):
     """XTC with probability 1 removes the top choice wherever two tokens pass the threshold, so even greedy
     decoding takes another path; the same seed gives the same path again."""
-    from helpers.engines import Request
+    from helpers.tts.engines import Request
 
     prompt = tuple(prompt_ids(tokenizer, "Name a colour.", PromptConfig(thinking=False)))
     plain, xtc = Sampling(), Sampling(extra={"xtc": {"threshold": 0.05, "probability": 1.0}})

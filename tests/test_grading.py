@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.grading import exact_match_answer, final_answer, flexible_answer, grade, last_boxed
+from helpers.tts.grading import exact_match_answer, final_answer, flexible_answer, grade, last_boxed
 
 END = "</think>"
 

@@ -1,6 +1,6 @@
 import torch
 
-from helpers.model import GPT, GPTConfig
+from helpers.gpt.model import GPT, GPTConfig
 
 PAD = 0
 

@@ -1,11 +1,12 @@
-"""Every notebook runs end to end under the smoke profile, with papermill injecting params/smoke/<nb>.yaml
-(the same path `make report PROFILE=smoke` takes), writing its outputs to a temporary folder."""
+"""Every notebook runs end to end under the smoke profile (the same path `make report PROFILE=smoke` takes: papermill
+injects `profile` and `out_dir`), writing its outputs to a temporary folder; and the parameter files behave."""
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from helpers.build import NotebookFailed, execute, load_params, notebooks, to_html
+from helpers.report.build import NotebookFailed, execute, notebooks, to_html
+from helpers.report.params import PROFILES, group_of, load, merge, read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,8 +20,7 @@ def smoke_out(tmp_path_factory):
 @pytest.mark.notebook
 @pytest.mark.parametrize("nb", notebooks(ROOT), ids=lambda p: p.stem)
 def test_notebook_runs_under_smoke_params(nb, smoke_out):
-    params = load_params(ROOT, "smoke", nb)
-    params["out_dir"] = str(smoke_out)  # keep the repo clean
+    params = {"profile": "smoke", "out_dir": str(smoke_out)}  # keep the repo clean
     executed = smoke_out / "executed" / "smoke" / nb.name
     execute(nb, executed, params)
     cells = nbformat.read(executed, as_version=4).cells
@@ -28,13 +28,13 @@ def test_notebook_runs_under_smoke_params(nb, smoke_out):
     assert not errors
     assert any("image/png" in o.get("data", {}) for c in cells if c.cell_type == "code" for o in c.get("outputs", [])), \
         "no figure in the executed notebook"
-    assert to_html(executed).stat().st_size > 10_000
+    assert to_html(executed, executed.with_suffix(".html")).stat().st_size > 10_000
 
 
 @pytest.mark.notebook
 def test_smoke_report_assembles_from_the_executed_notebooks(smoke_out):
     """The end of `make report PROFILE=smoke`: every section merged into one HTML (and a PDF where Chromium is)."""
-    from helpers.assemble import assemble, chromium
+    from helpers.report.assemble import assemble, chromium
     written = assemble("smoke", root=ROOT, out_dir=str(smoke_out), report_dir=str(smoke_out / "report"),
                        pdf=chromium() is not None)
     html = (smoke_out / "report" / "report.html").read_text()
@@ -50,8 +50,8 @@ def test_smoke_report_assembles_from_the_executed_notebooks(smoke_out):
 
 def test_every_notebook_has_params_for_every_profile():
     for nb in notebooks(ROOT):
-        for profile in ("smoke", "quick", "full"):
-            assert isinstance(load_params(ROOT, profile, nb), dict)
+        for profile in PROFILES:
+            assert isinstance(load(group_of(nb), profile, root=ROOT), dict)
         tags = [c.metadata.get("tags", []) for c in nbformat.read(nb, as_version=4).cells]
         assert ["parameters"] in tags, f"{nb.name} has no cell tagged 'parameters'"
 
@@ -85,36 +85,62 @@ def _parameters_cell_values(nb: Path) -> dict:
     return values
 
 
-def test_part2_notebook_defaults_match_the_quick_parameter_file():
-    """Opened in JupyterLab or Colab without papermill, a Part 2 notebook runs the quick profile: its
-    parameters cell must hold the same values as params/quick/part2.yaml."""
-    from helpers.build import read_yaml
-    quick = read_yaml(ROOT / "params" / "quick" / "part2.yaml")
-    part2_notebooks = [nb for nb in notebooks(ROOT) if read_yaml(ROOT / "params" / "quick" / f"{nb.stem}.yaml").keys()
-                       >= {"study", "seq_budgets"}]
-    assert len(part2_notebooks) == 4
-    for nb in part2_notebooks:
-        defaults = _parameters_cell_values(nb)
-        different = {k for k, v in quick.items() if defaults.get(k) != v}
-        assert not different, f"{nb.name}: parameters cell differs from params/quick/part2.yaml in {sorted(different)}"
-
-
-def test_every_notebook_defaults_match_the_quick_parameter_file():
-    """The quick profile is the embedded default: a notebook opened without papermill (JupyterLab, Colab) must
-    run exactly what params/quick/<notebook>.yaml runs, or its stored runs would not be reused."""
-    from helpers.build import read_yaml
+def test_every_notebook_declares_profile_out_dir_and_overrides_and_loads_its_own_group():
+    """Opened without papermill (JupyterLab, Colab) a notebook runs the quick profile's values, which live in
+    params/defaults/ only; its first code cell loads its own parameter group."""
     for nb in notebooks(ROOT):
-        quick = read_yaml(ROOT / "params" / "quick" / f"{nb.stem}.yaml")
-        defaults = _parameters_cell_values(nb)
-        different = {k for k, v in quick.items() if defaults.get(k) != v}
-        assert not different, f"{nb.name}: parameters cell differs from params/quick/{nb.stem}.yaml in {sorted(different)}"
+        assert _parameters_cell_values(nb) == {"profile": "quick", "out_dir": None, "overrides": {}}, nb.name
+        code = "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
+        assert f'load("{group_of(nb)}", profile, overrides, out_dir)' in code, nb.name
+
+
+def test_every_profile_file_is_a_plain_papermill_parameter_file():
+    """`papermill -f params/<profile>/<group>.yaml` sets only parameters the notebooks declare."""
+    declared = {"profile", "out_dir", "overrides"}
+    for path in sorted((ROOT / "params").glob("*/*.yaml")):
+        if path.parent.name in PROFILES:
+            data = read_yaml(path)
+            assert set(data) <= declared and data["profile"] == path.parent.name, path
+
+
+def test_overrides_merge_key_by_key_null_removes_and_unknown_keys_are_named():
+    defaults = {"workers": 2, "base": {"lr": 0.001, "max_steps": 10}, "study": {"problems": {"limit": 16}}}
+    merged = merge(defaults, {"base": {"max_steps": 20}, "study": {"problems": {"limit": None, "source": "x"}}}, "t")
+    assert merged == {"workers": 2, "base": {"lr": 0.001, "max_steps": 20}, "study": {"problems": {"source": "x"}}}
+    with pytest.raises(ValueError, match="unknown parameter.*'worker'.*allowed: base, study, workers"):
+        merge(defaults, {"worker": 1}, "t")
+    with pytest.raises(ValueError, match="profile 'fast' is unknown"):
+        load("02_warmup", "fast", root=ROOT)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        load("02_warmup", "quick", {"nope": 1}, root=ROOT)
 
 
 def test_include_reads_the_shared_file_first(tmp_path):
-    from helpers.build import read_yaml
-    (tmp_path / "base.yaml").write_text("a: 1\nb: 2\n")
-    (tmp_path / "nb.yaml").write_text("include: base.yaml\nb: 3\n")
-    assert read_yaml(tmp_path / "nb.yaml") == {"a": 1, "b": 3}
+    (tmp_path / "base.yaml").write_text("a: 1\nb: {x: 1, y: 2}\n")
+    (tmp_path / "nb.yaml").write_text("include: base.yaml\nb: {y: 3}\n")
+    assert read_yaml(tmp_path / "nb.yaml") == {"a": 1, "b": {"x": 1, "y": 3}}
     (tmp_path / "bad.yaml").write_text("include: missing.yaml\n")
     with pytest.raises(FileNotFoundError, match="missing.yaml"):
         read_yaml(tmp_path / "bad.yaml")
+
+
+def test_the_quick_parameters_find_every_committed_part1_run():
+    """The parameters moved (defaults + overrides), the runs did not: every quick-profile run of 1.2-1.4 has a
+    finished run folder with the same config hash, so `make report` reuses them instead of retraining."""
+    from helpers.gpt.ablations import distinct_configs
+    from helpers.gpt.runs import finished_run_dir
+    from helpers.gpt.sweep import grid
+
+    def configs(group):
+        p = load(group, "quick", root=ROOT)
+        base = p["base"] | {"out_dir": str(ROOT / p["out_dir"])}
+        if group == "02_warmup":
+            return (grid(base, seeds=[0], n_layer=p["layers"], op=p["ops"], modulus=p["moduli"])
+                    + grid(base, seeds=p["band_seeds"], **{k: [v] for k, v in p["band_config"].items()}))
+        if group == "03_grokking":
+            return grid(base, seeds=p["seeds"])
+        return distinct_configs(base, p["seeds"], [p["study_a"], p["study_b"]])
+
+    for group, runs in [("02_warmup", 10), ("03_grokking", 3), ("04_ablations", 21)]:
+        found = {c.config_hash() for c in configs(group) if finished_run_dir(c) is not None}
+        assert len(found) == runs, group

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from helpers.problems import easy_problems, load_problems, normalise_answer
+from helpers.tts.problems import easy_problems, load_problems, normalise_answer
 
 
 def test_local_jsonl_and_csv_normalise_zero_padded_answers(tmp_path):

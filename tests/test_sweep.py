@@ -3,8 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.grokking import collapses, milestone_table, milestones, summarise_milestones
-from helpers.sweep import grid, load_sweep, run_sweep
+from helpers.gpt.milestones import collapses, milestone_table, milestones, summarise_milestones
+from helpers.gpt.sweep import grid, load_sweep, run_sweep
 
 
 def test_grid_is_the_cartesian_product_with_readable_names(tiny_modular):

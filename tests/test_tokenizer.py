@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.tokenizer import ArithmeticTokenizer, CharTokenizer, tokenizer_from_spec
+from helpers.gpt.tokenizer import ArithmeticTokenizer, CharTokenizer, tokenizer_from_spec
 
 
 def test_char_round_trip_and_specials():

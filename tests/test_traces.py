@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from helpers.traces import TraceStore
+from helpers.tts.traces import TraceStore
 
 
 def rec(pid, budget, seed=0, **extra):

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers.config import load_config, make_config, parse_overrides
-from helpers.data import build_splits, build_tokenizer
-import helpers.train as train_module
-from helpers.train import DeviceSplit, batch_indices, build_model, eval_steps, evaluate, lr_at, masked_loss, train
+from helpers.gpt.config import load_config, make_config, parse_overrides
+from helpers.gpt.data import build_splits, build_tokenizer
+import helpers.gpt.train as train_module
+from helpers.gpt.train import DeviceSplit, batch_indices, build_model, eval_steps, evaluate, lr_at, masked_loss, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,25 +165,24 @@ def test_overrides_and_yaml_loading(tmp_path):
 
 def test_cli_train_then_inference(tmp_path):
     env_python = sys.executable
-    run = subprocess.run([env_python, "-m", "helpers.train", f"out_dir={tmp_path}", "max_steps=250",
+    run = subprocess.run([env_python, "-m", "helpers.gpt.train", f"out_dir={tmp_path}", "max_steps=250",
                           "eval_every=50", "progress=false", "texts=[hello world]"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     run_dir = Path(run.stdout.splitlines()[0].split()[-1])
     assert (run_dir / "config.yaml").is_file() and (run_dir / "metrics.csv").is_file()
-    out = subprocess.run([env_python, "-m", "helpers.inference", "--ckpt", str(run_dir / "model.pt"),
+    out = subprocess.run([env_python, "-m", "helpers.gpt.inference", "--ckpt", str(run_dir / "model.pt"),
                           "--prompt", "", "--prompt", "hel"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["hello world", "hello world"]
-    bad = subprocess.run([env_python, "-m", "helpers.inference", "--ckpt", str(tmp_path / "nope.pt"), "--prompt", "x"],
+    bad = subprocess.run([env_python, "-m", "helpers.gpt.inference", "--ckpt", str(tmp_path / "nope.pt"), "--prompt", "x"],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "nope.pt" in bad.stderr and "does not exist" in bad.stderr
 
 
 def test_publish_checkpoint_and_cli_helper(tiny_modular, tmp_path):
-    from helpers.inference import publish_checkpoint, run_cli
-    from helpers.report import recipe
+    from helpers.gpt.runs import publish_checkpoint, recipe, run_cli
 
     result = train(tiny_modular())
-    ckpt = publish_checkpoint(result.run_dir, "tiny.pt", tmp_path / "ckpts")
+    ckpt = publish_checkpoint(result.config, "tiny.pt", tmp_path / "ckpts")
     assert ckpt.read_bytes() == (result.run_dir / "model.pt").read_bytes()
     shown, output = run_cli(ckpt, ["1+2="], ROOT)
     assert shown.endswith("--prompt '1+2='") and output.startswith("1+2=")
@@ -201,7 +200,7 @@ def test_raising_the_budget_continues_the_shorter_run(tiny_modular):
 
 
 def test_a_budget_is_not_extended_under_a_cosine_schedule(tiny_modular):
-    from helpers.train import find_extendable
+    from helpers.gpt.train import find_extendable
 
     train(tiny_modular(max_steps=8, lr_schedule="cosine"))
     assert find_extendable(tiny_modular(max_steps=12, lr_schedule="cosine")) is None
@@ -219,7 +218,7 @@ def test_an_early_stopped_run_extended_stays_stopped(tmp_path):
 
 _ALLOC_CYCLES = """
 import ctypes, ctypes.util, resource, sys, torch
-from helpers.train import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, keep_freed_memory
+from helpers.gpt.train import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, keep_freed_memory
 # start from glibc's static defaults (128 KiB mmap and trim thresholds) whatever the environment set, so that
 # freed activations go back to the OS; then, in "keep" mode, apply keep_freed_memory on top
 libc = ctypes.CDLL(ctypes.util.find_library("c"))

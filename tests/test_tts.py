@@ -2,11 +2,11 @@
 import pandas as pd
 import pytest
 
-from helpers.engines import Sampling, ScriptedEngine
-from helpers.problems import Problem
-from helpers.prompting import PromptConfig
-from helpers.traces import TraceStore
-from helpers.tts import Setting, plan, run_setting
+from helpers.tts.engines import Sampling, ScriptedEngine
+from helpers.tts.problems import Problem
+from helpers.tts.prompting import PromptConfig
+from helpers.tts.traces import TraceStore
+from helpers.tts.study import Setting, plan, run_setting
 
 TAG, WAIT, INJECT, EOS = [90, 91, 92], [95], [90, 91, 92, 97], 99
 
@@ -85,7 +85,7 @@ def test_plan_counts_tokens_of_the_shared_sweep_and_of_separate_runs():
 
 
 def _study(tmp_path):
-    from helpers.tts import Study
+    from helpers.tts.study import Study
     study = Study.from_params({"model": "fake", "backend": "hf"}, section="scaling", out_dir=tmp_path, progress=False)
     study.problems = PROBLEMS
     return study
@@ -108,7 +108,7 @@ def test_study_stores_per_setting_folder_and_needs_no_model_to_reread(tmp_path):
 
 
 def test_setting_and_study_parameters_are_validated(tmp_path):
-    from helpers.tts import Study
+    from helpers.tts.study import Study
     with pytest.raises(ValueError, match="unknown field.*budget"):
         Setting.from_dict({"name": "x", "mode": "stop", "budget": [2], "seeds": [0]})
     with pytest.raises(ValueError, match="sampling has unknown field.*temp"):

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.tts_analysis import (accuracy_table, at_total_budget, budget_flips, diversity, excerpt, grader_disagreements,
+from helpers.tts.analysis import (accuracy_table, at_total_budget, budget_flips, diversity, excerpt, grader_disagreements,
                                   jaccard, ngrams, parallel_curve, parallel_only, sequential_curve)
 
 
@@ -87,7 +87,7 @@ def test_excerpt_marks_the_cut():
 
 
 def test_flip_examples_prefer_the_widest_budget_pair_and_pick_grader():
-    from helpers.tts_analysis import flip_examples, pick_grader, trace_features
+    from helpers.tts.analysis import flip_examples, pick_grader, trace_features
     rows = [_row("a", 16, 0, False, 16), _row("a", 64, 0, True, 60), _row("a", 256, 0, True, 100),
             _row("b", 16, 0, False, 16), _row("b", 64, 0, False, 64), _row("b", 256, 0, True, 90),
             _row("c", 16, 0, True, 10), _row("c", 64, 0, True, 10), _row("c", 256, 0, False, 256)]

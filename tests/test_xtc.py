@@ -3,8 +3,8 @@ import math
 import pytest
 import torch
 
-from helpers.engines import Sampling
-from helpers.xtc import HFProcessor, apply, coin, removed_tokens
+from helpers.tts.engines import Sampling
+from helpers.tts.xtc import HFProcessor, apply, coin, removed_tokens
 
 
 def logits_for(probs):

@@ -1,0 +1,95 @@
+"""What every part shares: the project's paths, atomic writes, provenance lines and figure captions.
+
+Part 1 (`helpers.gpt`), Part 2 (`helpers.tts`) and the report tooling (`helpers.report`) meet only here.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+
+
+def repo_root(start: str | Path | None = None) -> Path:
+    """The project root (the folder holding pyproject.toml), searched upward from `start` or the cwd."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / "pyproject.toml").is_file() and (folder / "helpers").is_dir():
+            return folder
+    raise FileNotFoundError(f"no project root (pyproject.toml + helpers/) above {here}")
+
+
+def rel(path: str | Path) -> str:
+    """`path` relative to the project root when it lies inside it (for display), else absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(repo_root()))
+    except ValueError:
+        return str(path)
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write to a temporary name, sync, then rename: a crash never leaves a half-written (or renamed but
+    empty) file under `path`. The one implementation of temp-then-rename in the project."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def bars_disabled() -> bool:
+    """True when TQDM_DISABLE is set (the headless report build sets it): an explicit tqdm(disable=False)
+    would otherwise override that variable and print bars into the report."""
+    return os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
+
+
+# ------------------------------------------------------------------------------------------- provenance
+
+@lru_cache(maxsize=1)
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def hardware() -> str:
+    """E.g. 'CPU: AMD EPYC 9B14 (2 threads)' or 'GPU: NVIDIA H100 80GB HBM3'."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU: {torch.cuda.get_device_name(0)}"
+    return f"CPU: {cpu_name()} ({torch.get_num_threads()} threads)"
+
+
+def git_commit(root: Path | None = None) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root or repo_root(), capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(profile: str) -> str:
+    """One line stating profile, hardware, software and commit, for figure captions and notebook headers."""
+    import torch
+
+    return (f"profile `{profile}` · {hardware()} · torch {torch.__version__} · Python {platform.python_version()} "
+            f"· commit {git_commit()}")
+
+
+def caption(fig, text: str) -> None:
+    """A small caption under a matplotlib figure saying what produced it."""
+    # matplotlib's own wrap=True ignores the figure edge under bbox_inches="tight"; wrap by width instead
+    width = max(60, int(fig.get_figwidth() * 17))
+    fig.text(0.01, -0.02, textwrap.fill(text, width=width), fontsize=8, ha="left", va="top")

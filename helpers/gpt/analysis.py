@@ -1,0 +1,140 @@
+"""The tables and numbers sections 0-1.3 report, computed from trained models and stored metrics.
+
+Each function returns a DataFrame or a small dict; the notebooks only phrase and plot them.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import torch
+
+from .data import equation_table
+from .inference import complete
+from .model import GPT
+from .tokenizer import Tokenizer
+
+
+# ------------------------------------------------------------------------------------------- 0 sanity
+
+@torch.no_grad()
+def next_token_table(model: GPT, tok: Tokenizer, text: str, prefix_len: int) -> pd.DataFrame:
+    """Per target of BOS+text+EOS: the context, the target, whether it is in the loss (target index >=
+    prefix_len), the greedy prediction and the probability the model gives the target."""
+    tokens = torch.tensor([tok.encode(text, bos=True, eos=True)])
+    probs = model(tokens[:, :-1]).softmax(-1)[0]
+    rows = []
+    for j in range(tokens.shape[1] - 1):
+        target = int(tokens[0, j + 1])
+        rows.append({"context": tok.decode(tokens[0, : j + 1].tolist(), skip_special=False)[-12:],
+                     "target": tok.itos[target], "in loss": j + 1 >= prefix_len,
+                     "predicted": tok.itos[int(probs[j].argmax())], "p(target)": float(probs[j, target])})
+    return pd.DataFrame(rows)
+
+
+def require(checks: pd.DataFrame, what: str) -> None:
+    """Raise naming every failed row of a check table (columns: check, value, pass)."""
+    failed = checks[~checks["pass"].astype(bool)]
+    if len(failed):
+        raise AssertionError(f"{what} failed:\n" + failed.to_string())
+
+
+# ------------------------------------------------------------------------------------------- 1.1 data
+
+def verify_tasks(ops: list[str], moduli: list[int], train_frac: float, val_frac: float, split_seed: int) -> pd.DataFrame:
+    """Per task: every c is the true result (for division: c·b ≡ a and b ≠ 0), and the splits partition it."""
+    rows = []
+    for op in ops:
+        for p in moduli:
+            t = equation_table(op, p, train_frac, val_frac, split_seed)
+            if op == "+":
+                ok = ((t.a + t.b - t.c) % p == 0).all()
+            elif op == "-":
+                ok = ((t.a - t.b - t.c) % p == 0).all()
+            else:
+                ok = ((t.c * t.b - t.a) % p == 0).all() and (t.b != 0).all()
+            rows.append({"task": f"a{op}b", "p": p, "every c correct": bool(ok),
+                         "splits disjoint and complete": bool(t.text.is_unique and set(t.split) == {"train", "val", "test"})})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------- 1.2 warm-up
+
+def final_results(metrics: pd.DataFrame, patience: int, keys: tuple[str, ...] = ("n_layer", "op", "modulus", "seed")
+                  ) -> pd.DataFrame:
+    """One row per run: its last evaluation (final), the best test accuracy/loss seen, and why it stopped."""
+    rows = []
+    for key, run in metrics.groupby(list(keys)):
+        last = run.iloc[-1]
+        rows.append(dict(zip(keys, key)) | {
+            "steps": int(last["step"]), "train acc": last["train_acc"], "test acc": last["test_acc"],
+            "best test acc": run["test_acc"].max(), "train loss": last["train_loss"], "test loss": last["test_loss"],
+            "best test loss": run["test_loss"].min(), "val acc": last["val_acc"],
+            "stopped": "early stop" if last["early_stop_count"] >= patience else "budget"})
+    results = pd.DataFrame(rows)
+    results["task"] = "a" + results["op"] + "b"
+    return results[["task", "modulus", "n_layer", "seed", "steps", "stopped", "train acc", "val acc", "test acc",
+                    "best test acc", "train loss", "test loss", "best test loss"]]
+
+
+def seed_summary(runs: pd.DataFrame, seeds: list[int], threshold: float = 0.99) -> dict[str, Any]:
+    """Per seed of one configuration: the first evaluated step with test accuracy >= threshold (NaN if never;
+    accuracy can dip again after it) and the last row (the stop); their means and spreads."""
+    last = runs.sort_values("step").groupby("seed").tail(1).sort_values("seed")
+    first = runs[runs.test_acc >= threshold].groupby("seed").step.min().reindex(seeds)
+    return {"first": first.tolist(), "first_mean": first.mean(), "first_std": first.std(),
+            "stop": last.step.tolist(), "stop_mean": last.step.mean(), "stop_std": last.step.std(),
+            "test_acc_mean": last.test_acc.mean(), "test_acc_std": last.test_acc.std(),
+            "train_acc_mean": last.train_acc.mean()}
+
+
+def held_out_demo(model: GPT, tok: Tokenizer, op: str, p: int, train_frac: float, val_frac: float, split_seed: int,
+                  split: str, n: int = 8, seed: int = 0) -> pd.DataFrame:
+    """n held-out equations of one split: the prompt, the true c, the model's greedy answer, and whether it is right."""
+    table = equation_table(op, p, train_frac, val_frac, split_seed)
+    held_out = table[table.split == split].sample(n, random_state=seed)
+    demo = pd.DataFrame({"prompt": [f"{a}{op}{b}=" for a, b in zip(held_out.a, held_out.b)],
+                         "a": held_out.a.values, "b": held_out.b.values, "true c": held_out.c.values})
+    demo["model says"] = [complete(model, tok, prompt, max_new_tokens=4) for prompt in demo.prompt]
+    demo["correct"] = demo["model says"] == demo["true c"].astype(str)
+    return demo
+
+
+# ------------------------------------------------------------------------------------------- 1.3 grokking
+
+def plateau(table: pd.DataFrame, metrics: pd.DataFrame) -> dict[str, Any]:
+    """Between t_train and t_val of every seed that generalised: the validation loss's early minimum (before
+    t_train) and its peak on the plateau, and the parameter norm at t_train, its peak and at t_val."""
+    rows = []
+    for _, row in table[~table.censored].iterrows():
+        run = metrics[metrics.seed == row.seed]
+        span = run[(run.step >= row.t_train) & (run.step <= row.t_val)]
+        rows.append({"seed": int(row.seed), "val_loss_min_before": run[run.step <= row.t_train].val_loss.min(),
+                     "val_loss_max_plateau": span.val_loss.max(), "norm_at_t_train": span.param_norm.iloc[0],
+                     "norm_peak": span.param_norm.max(), "norm_at_t_val": span.param_norm.iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+def grokked(table: pd.DataFrame, chance_ceiling: float = 0.30, ratio: float = 3.0) -> pd.DataFrame:
+    """The seeds that grok: validation accuracy under `chance_ceiling` when training accuracy crosses the
+    threshold, and t_val at least `ratio` × t_train."""
+    return table[(table.val_acc_at_t_train < chance_ceiling) & (table.t_val >= ratio * table.t_train)]
+
+
+def finite(values) -> list[float]:
+    return [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+
+
+def example_rows(ops: list[str], p: int, train_frac: float, val_frac: float, split_seed: int, n: int = 3) -> pd.DataFrame:
+    """n random equations of each task (seeded), as the files hold them."""
+    return pd.concat([equation_table(op, p, train_frac, val_frac, split_seed).sample(n, random_state=0)
+                      for op in ops]).reset_index(drop=True)
+
+
+def rows_matching(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
+    """The rows whose columns equal every value given (e.g. one configuration of a sweep)."""
+    keep = pd.Series(True, index=table.index)
+    for key, value in values.items():
+        keep &= table[key] == value
+    return table[keep]

@@ -1,0 +1,134 @@
+"""Run a list of training configs: reuse finished runs, resume interrupted ones, optionally in parallel.
+
+    configs = grid({"task": "modular", "op": "/", ...}, seeds=[0, 1, 2], weight_decay=[0.1, 0.3, 1.0])
+    sweep = run_sweep(configs, workers=2)
+    sweep.summaries   # one row per run: the varied fields, run_id, final metrics
+    sweep.metrics     # tidy: every evaluation row of every run, with the varied fields as columns
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .config import TrainConfig, make_config
+from ..common import bars_disabled
+from .runs import finished_run_dir
+from .train import keep_freed_memory, train
+
+
+@dataclass
+class SweepResult:
+    configs: list[TrainConfig]
+    summaries: pd.DataFrame
+    metrics: pd.DataFrame
+    varied: list[str]  # config fields that differ between the runs
+    trained: int  # runs trained (or resumed) in this call; the others were reused from disk
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def grid(base: dict[str, Any], seeds: list[int] | None = None, **axes: list[Any]) -> list[TrainConfig]:
+    """The cartesian product of `axes` (and seeds) over `base`; run names say which values they hold."""
+    for key, values in axes.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ValueError(f"grid axis {key!r} must be a non-empty list of values, got {values!r}")
+    seeds = [base.get("seed", 0)] if seeds is None else list(seeds)
+    prefix = base.get("run_name", "run")
+    configs = []
+    for values in itertools.product(*axes.values(), seeds):
+        *axis_values, seed = values
+        combo = dict(zip(axes, axis_values))
+        name = "-".join([prefix] + [f"{k}{_label(v)}".replace("/", "div") for k, v in combo.items()] + [f"s{seed}"])
+        configs.append(make_config(base, **combo, seed=seed, run_name=name))
+    return configs
+
+
+def unique(configs: list[TrainConfig]) -> list[TrainConfig]:
+    """The configs without repeats (same config hash), first occurrence kept."""
+    return list({c.config_hash(): c for c in configs}.values())
+
+
+def find(configs: list[TrainConfig], **values: Any) -> TrainConfig:
+    """The first config whose fields equal `values` (e.g. seed=0, n_layer=1)."""
+    for cfg in configs:
+        if all(getattr(cfg, k) == v for k, v in values.items()):
+            return cfg
+    raise LookupError(f"no config with {values}")
+
+
+def _train_in_worker(cfg_dict: dict[str, Any], threads: int) -> str:
+    """A training process's entry point: its own thread count and allocator settings, which would otherwise
+    change the notebook kernel that started the sweep."""
+    torch.set_num_threads(threads)
+    keep_freed_memory()
+    return str(train(make_config(cfg_dict, progress=False)).run_dir)
+
+
+def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = True,
+              keys: list[str] | None = None) -> SweepResult:
+    """Train every config that has no finished run on disk; then load all results.
+
+    workers > 1 runs that many training processes at once, splitting the CPU threads between them (on a
+    small CPU, several single-thread runs use the cores better than one run with every thread).
+    keys: config fields to include as columns even where they do not vary.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    hashes = [c.config_hash() for c in configs]
+    duplicates = {c.run_id for c in configs if hashes.count(c.config_hash()) > 1}
+    if duplicates:
+        raise ValueError(f"the sweep lists the same run more than once: {sorted(duplicates)}")
+    todo = [c for c in configs if finished_run_dir(c) is None]
+    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs",
+               disable=not progress or bars_disabled())
+    if workers == 1 or len(todo) <= 1:
+        for cfg in todo:
+            bar.set_postfix_str(cfg.run_name)
+            train(make_config(cfg.to_dict(), progress=False))
+            bar.update(1)
+    else:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(_train_in_worker, cfg.to_dict(), threads): cfg for cfg in todo}
+            for future in as_completed(futures):
+                future.result()  # re-raise a worker's error here, naming nothing silently
+                bar.set_postfix_str(futures[future].run_name)
+                bar.update(1)
+    bar.close()
+    return load_sweep(configs, trained=len(todo), keys=keys)
+
+
+def varied_fields(configs: list[TrainConfig]) -> list[str]:
+    dicts = [c.to_dict() for c in configs]
+    return [k for k in dicts[0] if k != "run_name" and len({json.dumps(d[k]) for d in dicts}) > 1]
+
+
+def load_sweep(configs: list[TrainConfig], trained: int = 0, keys: list[str] | None = None) -> SweepResult:
+    """Read the stored results of finished runs into tidy tables (fails naming any run that is not finished).
+    Columns: the fields that vary between the configs, plus `keys`, seed and run_id."""
+    varied = varied_fields(configs)
+    columns = list(dict.fromkeys(varied + list(keys or [])))
+    summaries, metrics = [], []
+    for cfg in configs:
+        run_dir = finished_run_dir(cfg)
+        if run_dir is None:
+            raise FileNotFoundError(f"run {cfg.run_id} has no summary.json in {cfg.run_dir}: it has not finished")
+        labels = {k: getattr(cfg, k) for k in columns} | {"seed": cfg.seed, "run_id": run_dir.name,
+                                                           "config_hash": cfg.config_hash()}
+        summaries.append(labels | json.loads((run_dir / "summary.json").read_text()))
+        m = pd.read_csv(run_dir / "metrics.csv")
+        for k, v in labels.items():
+            m[k] = v
+        metrics.append(m)
+    return SweepResult(configs, pd.DataFrame(summaries), pd.concat(metrics, ignore_index=True), varied, trained)

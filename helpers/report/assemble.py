@@ -1,0 +1,198 @@
+"""Merge the executed notebooks of one profile into a single report: report/<profile>/report.{ipynb,html,pdf}.
+
+    python -m helpers.report.assemble --profile quick
+
+The report opens with a header (profile, hardware, commit, date, run time per section, which model produced
+which part) and a table of contents; code is hidden, figures are embedded (see build.to_html). The PDF is Chromium's print of the HTML
+(`--print-to-pdf`); without Chromium the HTML is still written and the PDF step says what is missing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from .build import notebooks, to_html
+from .params import PROFILES
+from ..common import git_commit, hardware, repo_root, write_atomic
+
+CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+                "--no-pdf-header-footer", "--virtual-time-budget=30000"]
+
+
+def anchor(title: str) -> str:
+    """The id nbconvert gives a markdown heading: spaces become '-'."""
+    return title.strip().replace(" ", "-")
+
+
+def headings(cells: list) -> list[tuple[int, str]]:
+    """(level, text) of every level-1/2 markdown heading, in order."""
+    found = []
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^(#{1,2})\s+(.*\S)\s*$", line)
+            if m:
+                found.append((len(m.group(1)), m.group(2)))
+    return found
+
+
+def header_cell(profile: str, timings: dict, executed: list[Path], scratch: dict | None = None) -> nbformat.NotebookNode:
+    """scratch: per-notebook timings of a from-scratch run (`make report FRESH=1`), copied next to the executed
+    notebooks as timings_from_scratch.json, since a re-render that reuses stored runs is fast."""
+    scratch = scratch or {}
+    total = sum(t["seconds"] for t in timings.values())
+    def seconds(stem: str) -> str:
+        return f"{timings[stem]['seconds']:,.0f} s" if stem in timings else "not recorded"
+
+    def fresh(stem: str) -> str:
+        return f"{scratch[stem]['seconds'] / 60:,.1f} min" if stem in scratch else "—"
+
+    rows = "\n".join(f"| {nb.stem} | {seconds(nb.stem)} | {fresh(nb.stem)} | "
+                     f"{timings.get(nb.stem, {}).get('finished', '—')} |" for nb in executed)
+    scratch_total = (f" From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}"
+                     f" min in all, on this machine." if scratch else "")
+    models = ("Part 1 trains its own small transformers. Part 2 ran " +
+              ("the embedded **SmolLM2-135M-Instruct** on the project's own easy arithmetic problems — a pipeline "
+               "demonstration, **not** AIME results; Qwen3-4B on AIME 2024 is the `full` profile on a GPU."
+               if profile != "full" else "**Qwen3-4B** on **AIME 2024** through vLLM."))
+    text = f"""# Train-time versus test-time compute: grokking and test-time scaling
+
+**Profile** `{profile}` · **hardware** {hardware()} · **commit** {git_commit()} · **assembled**
+{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} · **notebook run time** {total / 60:,.1f} min
+(latest execution of each section; sections that reused stored runs are fast, see below).{scratch_total}
+
+{models}
+
+| section | latest run time | from scratch | finished (UTC) |
+|---|---|---|---|
+{rows}
+
+Every number in this report is computed from the run folders under `outputs/`; re-running
+`make report PROFILE={profile}` regenerates it."""
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def toc_cell(cells: list) -> nbformat.NotebookNode:
+    lines = ["## Contents", ""]
+    for level, title in headings(cells):
+        if title == "Contents":
+            continue
+        indent = "  " if level == 2 else ""
+        lines.append(f"{indent}- [{title}](#{anchor(title)})")
+    return nbformat.v4.new_markdown_cell("\n".join(lines))
+
+
+def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.NotebookNode:
+    folder = root / out_dir / "executed" / profile
+    executed = [folder / nb.name for nb in notebooks(root)]
+    missing = [p.name for p in executed if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"not executed yet for profile {profile!r}: {', '.join(missing)} "
+                                f"(run python -m helpers.report.build --profile {profile})")
+    timings_file = folder / "timings.json"
+    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    scratch_file = folder / "timings_from_scratch.json"
+    scratch = json.loads(scratch_file.read_text()) if scratch_file.is_file() else {}
+    body = []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            tags = cell.metadata.get("tags", [])
+            if "injected-parameters" in tags or "parameters" in tags or "colab-setup" in tags:
+                continue  # parameters are stated in each section's header and in params/; the Colab cell is setup
+            cell.pop("id", None)
+            body.append(cell)
+    merged = nbformat.v4.new_notebook()
+    merged.cells = [header_cell(profile, timings, executed, scratch), toc_cell(body), *body]
+    merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                       "title": f"Train-time vs test-time compute ({profile})"}
+    for cell in merged.cells:
+        cell["id"] = os.urandom(4).hex()
+    return merged
+
+
+def chromium() -> str | None:
+    return next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(name)), None)
+
+
+def to_pdf(html: Path, pdf: Path) -> Path | None:
+    """Chromium's print of the HTML, or None (with the reason printed) where Chromium is missing."""
+    browser = chromium()
+    if browser is None:
+        print("PDF skipped: no Chromium found (Debian: apt-get install --no-install-recommends chromium "
+              "libjs-mathjax); the HTML report is complete.", file=sys.stderr)
+        return None
+    tmp = pdf.with_name(pdf.name + ".tmp.pdf")
+    with tempfile.TemporaryDirectory() as profile_dir:
+        subprocess.run([browser, *CHROME_FLAGS, f"--user-data-dir={profile_dir}", f"--print-to-pdf={tmp}",
+                        html.resolve().as_uri()], check=True, capture_output=True, timeout=300)
+    if not tmp.is_file() or tmp.stat().st_size == 0:
+        raise RuntimeError(f"Chromium wrote no PDF for {html}")
+    os.replace(tmp, pdf)
+    return pdf
+
+
+def save_cover(executed: Path, target: Path) -> Path | None:
+    """The first figure of the grokking section as a PNG, for the README."""
+    import base64
+
+    if not executed.is_file():
+        return None
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                return write_atomic(target, base64.b64decode(output["data"]["image/png"]))
+    return None
+
+
+def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: str = "outputs",
+             report_dir: str | None = None) -> list[Path]:
+    if profile not in PROFILES:
+        raise ValueError(f"profile {profile!r} is unknown; allowed: {', '.join(PROFILES)}")
+    root = root or repo_root()
+    out = root / (report_dir or f"report/{profile}")
+    out.mkdir(parents=True, exist_ok=True)
+    nb = merge(profile, root, out_dir)
+    ipynb = out / "report.ipynb"
+    write_atomic(ipynb, nbformat.writes(nb))
+    html = to_html(nb, out / "report.html")
+    written = [ipynb, html]
+    cover = save_cover(root / out_dir / "executed" / profile / "03_grokking.ipynb", out / "cover.png")
+    if cover:
+        written.append(cover)
+    if pdf:
+        made = to_pdf(html, out / "report.pdf")
+        if made:
+            written.append(made)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m helpers.report.assemble", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--profile", default="quick", choices=PROFILES)
+    ap.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    ap.add_argument("--out-dir", default="outputs", help="where the executed notebooks are (as given to helpers.build)")
+    ap.add_argument("--report-dir", default=None, help="where to write (default report/<profile>)")
+    args = ap.parse_args(argv)
+    try:
+        for path in assemble(args.profile, pdf=not args.no_pdf, out_dir=args.out_dir, report_dir=args.report_dir):
+            print(f"wrote {path.relative_to(repo_root())} ({path.stat().st_size / 1e6:.1f} MB)")
+    except (FileNotFoundError, ValueError, RuntimeError, subprocess.CalledProcessError) as err:
+        sys.exit(f"report failed: {err}")
+
+
+if __name__ == "__main__":
+    main()

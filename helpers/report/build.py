@@ -1,0 +1,152 @@
+"""Execute the notebooks headlessly with papermill and render them to HTML.
+
+    python -m helpers.report.build --profile quick              # every notebook
+    python -m helpers.report.build --profile smoke --only 00_sanity
+
+Each notebook gets the papermill parameters `profile` (and `out_dir` with --out-dir) and loads its values
+itself (helpers.report.params), exactly as when it is opened in JupyterLab with that profile.
+
+Executed notebooks and their HTML go to outputs/executed/<profile>/. A notebook that fails stops the
+build with the notebook, the cell and the error named; its partly executed copy is kept for inspection.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..common import repo_root, write_atomic
+from .params import PROFILES, check_profile
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+def notebooks(root: Path) -> list[Path]:
+    """The report's notebooks, in order: notebooks/NN_name.ipynb."""
+    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool = False) -> None:
+    """Run one notebook with papermill (kernel cwd = notebooks/, as in JupyterLab and nbmake)."""
+    import papermill as pm
+
+    # headless runs: inline figures (an inherited MPLBACKEND=Agg would drop them), no per-step bars in the report
+    os.environ.pop("MPLBACKEND", None)
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(str(notebook), str(output), parameters=params, kernel_name="python3",
+                            cwd=str(notebook.parent), progress_bar=progress)
+    except pm.PapermillExecutionError as err:
+        raise NotebookFailed(f"{notebook.name} failed in {describe_cell(output, err.exec_count)} "
+                             f"({err.ename}): {err.evalue}\npartly executed notebook: {output}") from None
+
+
+def describe_cell(executed: Path, exec_count: int) -> str:
+    """'code cell 2 (`raise ValueError(...)`)': the failing cell's number among the source notebook's code
+    cells (papermill's injected-parameters cell and error banner not counted) and its first line."""
+    import nbformat
+
+    code = [c for c in nbformat.read(executed, as_version=4).cells if c.cell_type == "code"
+            and "injected-parameters" not in c.metadata.get("tags", [])]
+    for number, cell in enumerate(code, start=1):
+        if cell.get("execution_count") == exec_count:
+            first_line = next((line for line in cell.source.splitlines() if line.strip()), "")[:80]
+            return f"code cell {number} (`{first_line}`)"
+    return f"the cell with execution count {exec_count}"
+
+
+LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
+CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+# on paper: A4, wide tables shrink instead of scrolling out of sight
+PRINT_CSS = """<style>
+@page { size: A4; margin: 12mm; }
+@media print {
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-RenderedHTML { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table { font-size: 9px !important; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 3px !important; }
+  .jp-RenderedImage img { max-width: 100% !important; height: auto !important; }
+}
+</style>
+"""
+
+
+def to_html(nb: Any, path: Path) -> Path:
+    """HTML of a notebook (a node or a file): code hidden, figures embedded, math from a local MathJax (Debian's
+    libjs-mathjax) when installed, else from the CDN."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    if isinstance(nb, (str, Path)):
+        nb = nbformat.read(nb, as_version=4)
+    mathjax = f"file://{LOCAL_MATHJAX}?config=TeX-AMS_SVG-full,Safe" if LOCAL_MATHJAX.is_file() else CDN_MATHJAX
+    body, _ = HTMLExporter(exclude_input=True, mathjax_url=mathjax).from_notebook_node(nb)
+    return write_atomic(path, body.replace("</head>", PRINT_CSS + "</head>", 1))
+
+
+def build(profile: str, only: list[str] | None = None, root: Path | None = None,
+          out_dir: str | None = None) -> list[Path]:
+    """Execute the notebooks; out_dir (relative to the repo) replaces every notebook's out_dir parameter, so
+    `--out-dir outputs/fresh` re-runs everything from scratch without touching the stored results."""
+    check_profile(profile)
+    root = root or repo_root()
+    selected = notebooks(root)
+    if only is not None:
+        if not only:
+            raise ValueError("--only needs at least one notebook name")
+        names = {p.stem for p in selected}
+        missing = sorted(set(only) - names)
+        if missing:
+            raise ValueError(f"unknown notebook(s) {', '.join(missing)}; allowed: {', '.join(sorted(names))}")
+        selected = [p for p in selected if p.stem in only]
+    executed_dir = root / (out_dir or "outputs") / "executed" / profile
+    written = []
+    for nb in selected:
+        start = time.perf_counter()
+        print(f"[{profile}] {nb.name} ...", flush=True)
+        executed = executed_dir / nb.name
+        params = {"profile": profile} | ({"out_dir": out_dir} if out_dir else {})
+        execute(nb, executed, params, progress=sys.stdout.isatty())
+        html = to_html(executed, executed.with_suffix(".html"))
+        seconds = time.perf_counter() - start
+        record_timing(executed_dir, nb.stem, seconds)
+        print(f"[{profile}] {nb.name} done in {seconds:.1f} s -> {html.relative_to(root)}", flush=True)
+        written += [executed, html]
+    return written
+
+
+def record_timing(out_dir: Path, notebook: str, seconds: float) -> None:
+    """Wall-clock of the latest execution of each notebook (timings.json), for the report header. A run that
+    reused stored results is fast; the from-scratch time of a section is the one logged when it first ran."""
+    import json
+    from datetime import datetime, timezone
+
+    path = out_dir / "timings.json"
+    timings = json.loads(path.read_text()) if path.is_file() else {}
+    timings[notebook] = {"seconds": round(seconds, 1), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    write_atomic(path, json.dumps(timings, indent=1, sort_keys=True))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m helpers.report.build", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILES)} (default quick)")
+    parser.add_argument("--only", nargs="*", help="notebook names without .ipynb (default: all)")
+    parser.add_argument("--out-dir", default=None,
+                        help="write every result under this folder instead of the profile's own (e.g. outputs/fresh: "
+                             "a from-scratch run that reuses nothing)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        build(args.profile, args.only, out_dir=args.out_dir)
+    except (NotebookFailed, ValueError, FileNotFoundError) as err:
+        sys.exit(f"build failed: {err}")
+    print(f"built profile {args.profile!r} in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Section 3: the synthesis reads every section's facts (helpers.report.facts); these functions turn them into
+the phrases and the figure the essay quotes. It is the one place where Part 1 and Part 2 results meet."""
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..common import caption
+from ..tts.plots import accuracy_vs_tokens
+from .facts import AblationFacts, ImprovementsFacts, ScalingFacts
+
+
+def pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
+
+
+def span(values: list[float | None], unit: str = "") -> str:
+    """'a–b' over the values that exist, 'n/a' if none."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "n/a"
+    lo, hi = min(vals), max(vals)
+    return f"{lo:,.0f}{unit}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}{unit}"
+
+
+def delay_trend(ablations: AblationFacts, field: str, label: str) -> str:
+    """How the mean delay moved across the values whose runs generalised (or why no trend can be read)."""
+    ok = sorted((r for r in ablations.studies[field]["summary"] if r["generalised"] and r["delta_t_mean"] is not None),
+                key=lambda r: r[field])
+    if len(ok) < 2:
+        return f"too few {label} values generalised within the budget to read a trend"
+    first, last = ok[0], ok[-1]
+    return (f"{label} {first[field]:g} → {last[field]:g} took the mean delay Δt from {first['delta_t_mean']:,.0f} "
+            f"to {last['delta_t_mean']:,.0f} steps")
+
+
+def scaling_summary(scaling: ScalingFacts) -> dict[str, Any]:
+    """The ends of the sequential and parallel curves under the section's grader, and whether any sequential
+    curve goes down as the budget grows."""
+    seq, par = pd.DataFrame(scaling.sequential), pd.DataFrame(scaling.parallel)
+    g = scaling.grader
+    par_g = par[par.grader == g]
+    m_max = int(par_g.m.max())
+    by_rule = {rule: rows.set_index("m")["mean"] for rule, rows in par_g.groupby("rule")}
+    best = seq.loc[seq[f"{g}_mean"].idxmax()]
+    return {"grader": g, "seq_low": seq[seq.budget == seq.budget.min()][f"{g}_mean"].mean(),
+            "seq_high": seq[seq.budget == seq.budget.max()][f"{g}_mean"].mean(),
+            "best_acc": best[f"{g}_mean"], "best_mode": best["mode"], "best_budget": int(best["budget"]),
+            "m_max": m_max, "first": {r: s.iloc[0] for r, s in by_rule.items()},
+            "last": {r: s.loc[m_max] for r, s in by_rule.items()},
+            "not_monotone": bool(seq.groupby("mode")[f"{g}_mean"].apply(lambda s: (np.diff(s.values) < 0).any()).any())}
+
+
+def best_improvement(improvements: ImprovementsFacts) -> str:
+    """A sentence on the best strategy of 2.4 by maj@m at a fixed total budget, within noise or not."""
+    table = pd.DataFrame(improvements.table)
+    rows = table[(table.strategy != improvements.labels["baseline"]) & (table.rule == "maj@m")]
+    if rows.empty:
+        return ""
+    top = rows.loc[rows["vs baseline"].idxmax()]
+    lo = float(top["95% interval"].split("–")[0].rstrip("%")) / 100
+    verdict = ("its 95% interval lies above the baseline" if lo > top.accuracy - top["vs baseline"] else
+               "within the bootstrap noise of this small problem set, so not evidence of an improvement")
+    return (f" In 2.4 the best deployable change at a fixed total budget was **{top.strategy}** "
+            f"({top['vs baseline']:+.1%} maj@m at {int(top['total budget']):,} total thinking tokens) — {verdict}.")
+
+
+def compute_figure(ablations: AblationFacts, scaling: ScalingFacts, note: str) -> plt.Figure:
+    """Left: the mean grokking delay against the two ablated factors. Right: accuracy against thinking tokens."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6))
+    for field, label, color in [("weight_decay", "weight decay", "tab:green"), ("train_frac", "training fraction", "tab:blue")]:
+        rows = pd.DataFrame(ablations.studies[field]["summary"]).sort_values(field)
+        done = rows[rows.generalised > 0]
+        axes[0].plot(done[field], done.delta_t_mean, marker="o", color=color, label=f"{label} (AdamW ablation)")
+        undone = rows[rows.generalised == 0]
+        axes[0].scatter(undone[field], [ablations.budget] * len(undone), marker="^", facecolors="none", edgecolors=color)
+    values = sorted({r[f] for f in ("weight_decay", "train_frac") for r in ablations.studies[f]["summary"]})
+    axes[0].set(xscale="log", yscale="log", xlabel="weight decay / training fraction (log)",
+                ylabel="Δt = t_val − t_train (steps)", title="Train-time compute needed to generalise")
+    axes[0].set_xticks(values, [f"{v:g}" for v in values], minor=False)
+    axes[0].xaxis.set_minor_formatter(plt.NullFormatter())
+    axes[0].legend(fontsize=8)
+    seq = pd.DataFrame(scaling.sequential).assign(seeds=0)
+    accuracy_vs_tokens(axes[1], seq, pd.DataFrame(scaling.parallel),
+                       scaling.grader)
+    axes[1].set(xlabel="thinking tokens per problem (log)", ylabel=f"accuracy ({scaling.grader})",
+                title="Test-time compute and accuracy")
+    axes[1].legend(fontsize=8)
+    caption(fig, note)
+    fig.tight_layout()
+    return fig

