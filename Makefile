@@ -36,8 +36,8 @@ REPORT_FLAGS := --out-dir outputs/fresh --report-dir outputs/fresh/report/$(PROF
 endif
 
 report: setup
-	$(PY) -m helpers.build --profile $(PROFILE) $(OUT_FLAGS)
-	$(PY) -m helpers.assemble --profile $(PROFILE) $(REPORT_FLAGS)
+	$(PY) -m helpers.report.build --profile $(PROFILE) $(OUT_FLAGS)
+	$(PY) -m helpers.report.assemble --profile $(PROFILE) $(REPORT_FLAGS)
 
 test: setup
 	$(PY) -m pytest -q

@@ -98,3 +98,51 @@ def test_flip_examples_prefer_the_widest_budget_pair_and_pick_grader():
     assert pick_grader(df) == "exact" and pick_grader(df.assign(exact_correct=False)) == "flexible"
     features = trace_features(df.iloc[1].copy().replace({"a b c d": "2 + 3 = 5"}), "exact")
     assert features["numbers written"] == 3 and features["equations"] == 1 and features["correct"]
+
+
+# ------------------------------------------------------------------ the numbers the notebooks phrase (moved from them)
+
+def test_three_questions_matches_the_parallel_point_closest_in_tokens():
+    from helpers.tts.analysis import three_questions
+    seq = pd.DataFrame([_row(p, b, s, b == 64 and s == 0, b) for p in ("p1", "p2") for b in (32, 64) for s in (0, 1)]
+                       + [_row(p, b, s, False, b, mode="wait") for p in ("p1", "p2") for b in (32, 64) for s in (0, 1)])
+    pool = pd.DataFrame([_row(p, 32, s, s < 2, 32) for p in ("p1", "p2") for s in range(4)])
+    seq_curve, par_curve = sequential_curve(seq), parallel_curve(pool, [1, 2, 3, 4], n_boot=20)
+    q = three_questions(seq_curve, par_curve, "exact", {"sequential_stop": 2.0, "sequential_wait": 4.0, "parallel": 1.0},
+                        ["sequential_stop", "sequential_wait"], "parallel")
+    assert q["top_budget"] == 64 and q["best_mode"] == "stop" and q["seq_acc"] == pytest.approx(0.5)
+    assert q["matched_m"] == 2 and q["seq_seconds"] == 3.0 and q["par_seconds"] == 1.0
+    assert q["m_max"] == 4 and q["top"]["best-of-m"] == 1.0
+
+
+def test_strategy_table_reads_each_curve_at_the_total_budgets_against_the_baseline():
+    from helpers.tts.analysis import strategy_table
+    base = pd.DataFrame([_row(p, 32, s, s == 0, 32) for p in ("p1", "p2") for s in range(4)])
+    better = pd.DataFrame([_row(p, 64, s, True, 64) for p in ("p1", "p2") for s in range(2)])
+    curves = {"baseline": parallel_curve(base, [1, 2, 3, 4], n_boot=20), "long": parallel_curve(better, [1, 2], n_boot=20)}
+    table = strategy_table(curves, {"baseline": 32, "long": 64}, {"baseline": "B", "long": "L"}, [64, 128], "exact")
+    row = table[(table.strategy == "L") & (table["total budget"] == 128) & (table.rule == "maj@m")].iloc[0]
+    assert row.m == 2 and row.accuracy == 1.0 and row["vs baseline"] > 0
+    assert (table[table.strategy == "B"]["vs baseline"] == 0).all()
+
+
+def test_flips_and_parallel_only_tables():
+    from helpers.tts.analysis import flip_pair, flip_summary, flips_across_modes, parallel_only_table
+    seq = pd.DataFrame([_row("p1", 16, 0, False, 16), _row("p1", 64, 0, True, 40),
+                        _row("p2", 16, 0, True, 10), _row("p2", 64, 0, True, 10)])
+    gained = flips_across_modes(seq, ["stop", "wait"], "gained", "exact")
+    assert [e["problem_id"] for e in gained] == ["p1"]
+    low, high = flip_pair(seq, gained[0], seed=0)
+    assert (low.budget, high.budget) == (16, 64)
+    assert flip_summary(seq, [], 0, "exact") == "none found" and "p1 (stop, 16→64 tokens)" in flip_summary(seq, gained, 0, "exact")
+    pool = pd.DataFrame([_row(p, 16, s, True, 16) for p in ("p1", "p2") for s in range(4)])
+    table = parallel_only_table(seq, pool, ["stop"], [16, 64], 16, "exact")
+    assert list(table["thinking budget"]) == [16, 64] and list(table.m) == [1, 4]
+    assert table.set_index("m").loc[1, "parallel-only problems"] == 1  # p1: sequential 16 fails, one sample solves
+
+
+def test_cross_problem_similarity_compares_first_samples_of_different_problems():
+    from helpers.tts.analysis import cross_problem_similarity
+    pool = pd.DataFrame([_row("p1", 8, 1, True, 8, text="x y z w"), _row("p1", 8, 0, True, 8, text="a b c d"),
+                         _row("p2", 8, 0, True, 8, text="a b c d")])
+    assert cross_problem_similarity(pool) == [1.0]  # p1's first sample is seed 0

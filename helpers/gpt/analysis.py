@@ -4,7 +4,6 @@ Each function returns a DataFrame or a small dict; the notebooks only phrase and
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -120,10 +119,6 @@ def grokked(table: pd.DataFrame, chance_ceiling: float = 0.30, ratio: float = 3.
     """The seeds that grok: validation accuracy under `chance_ceiling` when training accuracy crosses the
     threshold, and t_val at least `ratio` × t_train."""
     return table[(table.val_acc_at_t_train < chance_ceiling) & (table.t_val >= ratio * table.t_train)]
-
-
-def finite(values) -> list[float]:
-    return [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
 
 
 def example_rows(ops: list[str], p: int, train_frac: float, val_frac: float, split_seed: int, n: int = 3) -> pd.DataFrame:

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m helpers.report.assemble", description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="quick", choices=PROFILES)
     ap.add_argument("--no-pdf", action="store_true", help="write the HTML only")
-    ap.add_argument("--out-dir", default="outputs", help="where the executed notebooks are (as given to helpers.build)")
+    ap.add_argument("--out-dir", default="outputs", help="where the executed notebooks are (as given to helpers.report.build)")
     ap.add_argument("--report-dir", default=None, help="where to write (default report/<profile>)")
     args = ap.parse_args(argv)
     try:

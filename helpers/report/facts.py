@@ -11,15 +11,16 @@ import json
 import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from ..common import repo_root, write_atomic
 
 
 @dataclass
 class Facts:
-    section: ClassVar[str]
-    notebook: ClassVar[str]
+    @property
+    def section(self) -> str:
+        return SECTION_OF[type(self)]
 
     def to_json(self) -> str:
         return json.dumps(plain(asdict(self)), indent=1)
@@ -27,8 +28,6 @@ class Facts:
 
 @dataclass
 class WarmupFacts(Facts):
-    section: ClassVar[str] = "warmup"
-    notebook: ClassVar[str] = "02_warmup"
     runs: int
     generalised: int
     budget: int
@@ -43,8 +42,6 @@ class WarmupFacts(Facts):
 
 @dataclass
 class GrokkingFacts(Facts):
-    section: ClassVar[str] = "grokking"
-    notebook: ClassVar[str] = "03_grokking"
     recipe: str
     budget: int
     seeds: list[int]
@@ -57,8 +54,6 @@ class GrokkingFacts(Facts):
 
 @dataclass
 class AblationFacts(Facts):
-    section: ClassVar[str] = "ablations"
-    notebook: ClassVar[str] = "04_ablations"
     recipe: str
     budget: int
     studies: dict[str, dict[str, Any]]  # field -> {summary: [rows per value], censored, runs, collapses, never_fitted}
@@ -66,8 +61,6 @@ class AblationFacts(Facts):
 
 @dataclass
 class ScalingFacts(Facts):
-    section: ClassVar[str] = "scaling"
-    notebook: ClassVar[str] = "06_scaling"
     model: str
     problems: str
     assignment: bool  # a real reasoning model on AIME (else a pipeline demonstration)
@@ -81,8 +74,6 @@ class ScalingFacts(Facts):
 
 @dataclass
 class QualitativeFacts(Facts):
-    section: ClassVar[str] = "qualitative"
-    notebook: ClassVar[str] = "07_qualitative"
     grader: str
     gained: list[str]
     lost: list[str]
@@ -96,16 +87,17 @@ class QualitativeFacts(Facts):
 
 @dataclass
 class ImprovementsFacts(Facts):
-    section: ClassVar[str] = "improvements"
-    notebook: ClassVar[str] = "08_improvements"
     grader: str
     table: list[dict[str, Any]]  # accuracy per strategy, total budget and rule
     labels: dict[str, str]
 
 
-RECORDS: dict[str, type[Facts]] = {cls.section: cls for cls in
-                                   (WarmupFacts, GrokkingFacts, AblationFacts, ScalingFacts, QualitativeFacts,
-                                    ImprovementsFacts)}
+# section name -> (record type, the notebook that writes it)
+RECORDS: dict[str, tuple[type[Facts], str]] = {
+    "warmup": (WarmupFacts, "02_warmup"), "grokking": (GrokkingFacts, "03_grokking"),
+    "ablations": (AblationFacts, "04_ablations"), "scaling": (ScalingFacts, "06_scaling"),
+    "qualitative": (QualitativeFacts, "07_qualitative"), "improvements": (ImprovementsFacts, "08_improvements")}
+SECTION_OF = {cls: section for section, (cls, _) in RECORDS.items()}
 
 
 def plain(value: Any) -> Any:
@@ -138,17 +130,17 @@ def save(facts: Facts, profile: str, out_dir: str | Path = "outputs") -> Path:
 
 
 def load(section: str, profile: str, out_dir: str | Path = "outputs") -> Facts:
-    cls = RECORDS[section]
+    cls, notebook = RECORDS[section]
     path = folder(profile, out_dir) / f"{section}.json"
     if not path.is_file():
         raise FileNotFoundError(f"no facts for section {section!r} in profile {profile!r} ({path}): run notebook "
-                                f"{cls.notebook} first")
+                                f"{notebook} first")
     data = json.loads(path.read_text())
     names = {f.name for f in fields(cls)}
     missing, extra = sorted(names - set(data)), sorted(set(data) - names)
     if missing or extra:
-        raise ValueError(f"{path}: the {section} facts do not match {cls.__name__} (written by {cls.notebook}): "
-                         f"missing {missing}, unexpected {extra}; re-run {cls.notebook}")
+        raise ValueError(f"{path}: the {section} facts do not match {cls.__name__} (written by {notebook}): "
+                         f"missing {missing}, unexpected {extra}; re-run {notebook}")
     return cls(**data)
 
 

