@@ -80,8 +80,8 @@ def _parameters_cell_values(nb: Path) -> dict:
     cell = next(c for c in nbformat.read(nb, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
     values = {}
     for node in ast.parse(cell.source).body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            values[node.targets[0].id] = ast.literal_eval(node.value)
+        if isinstance(node, ast.AnnAssign):
+            values[node.target.id] = ast.literal_eval(node.value)
     return values
 
 
@@ -89,7 +89,7 @@ def test_every_notebook_declares_profile_out_dir_and_overrides_and_loads_its_own
     """Opened without papermill (JupyterLab, Colab) a notebook runs the quick profile's values, which live in
     params/defaults/ only; its first code cell loads its own parameter group."""
     for nb in notebooks(ROOT):
-        assert _parameters_cell_values(nb) == {"profile": "quick", "out_dir": None, "overrides": {}}, nb.name
+        assert _parameters_cell_values(nb) == {"profile": "quick", "out_dir": "", "overrides": {}}, nb.name
         code = "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
         assert f'load("{group_of(nb)}", profile, overrides, out_dir)' in code, nb.name
 

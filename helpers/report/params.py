@@ -112,7 +112,7 @@ def profile_overrides(group: str, profile: str, root: Path | None = None) -> dic
 def load(group: str, profile: str = "quick", overrides: dict[str, Any] | None = None, out_dir: str | None = None,
          root: Path | None = None) -> Params:
     """The parameters a notebook runs with: defaults, then the profile's overrides, then the caller's.
-    Adds `profile` and `out_dir` (the profile's own folder when out_dir is None)."""
+    Adds `profile` and `out_dir` (the profile's own folder when out_dir is empty or None)."""
     root = root or repo_root()
     defaults_file = root / "params" / "defaults" / f"{group}.yaml"
     defaults = read_yaml(defaults_file) if defaults_file.is_file() else {}
