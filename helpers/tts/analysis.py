@@ -238,10 +238,10 @@ def three_questions(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, grader: st
     best_mode = at_top[f"{grader}_mean"].idxmax()
     seq_acc, seq_tokens = at_top.loc[best_mode, f"{grader}_mean"], at_top.loc[best_mode, "thinking_tokens"]
     par = par_curve[par_curve.grader == grader]
-    matched = par.iloc[(par.thinking_tokens - seq_tokens).abs().argsort()[:3]]
-    matched_m = int(matched.m.iloc[0])
+    matched = par.iloc[(par.thinking_tokens - seq_tokens).abs().argsort().iloc[0]]  # the closest point (first on ties)
+    matched_m = int(matched.m)
     return {"top_budget": int(top_budget), "best_mode": best_mode, "seq_acc": seq_acc, "seq_tokens": seq_tokens,
-            "matched_m": matched_m, "matched_tokens": matched.thinking_tokens.iloc[0],
+            "matched_m": matched_m, "matched_tokens": matched.thinking_tokens,
             "at": par[par.m == matched_m].set_index("rule")["mean"], "m1": par[par.m == 1].set_index("rule")["mean"],
             "m_max": int(par.m.max()), "top": par[par.m == par.m.max()].set_index("rule")["mean"],
             "seq_seconds": float(np.mean([seconds[name] for name in seq_names])), "par_seconds": seconds[par_name]}
