@@ -92,3 +92,67 @@ def compute_figure(ablations: AblationFacts, scaling: ScalingFacts, note: str) -
     caption(fig, note)
     fig.tight_layout()
     return fig
+
+
+def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
+    """Part 3: accuracy against inference FLOPs per problem, one panel per difficulty group, one colour per
+    checkpoint (its training FLOPs); solid: greedy Stop over budgets, dashed: maj@m over m samples."""
+    import matplotlib as mpl
+
+    groups = list(dict.fromkeys(points["group"]))
+    steps = sorted(points["step"].unique())
+    colours = mpl.colormaps["viridis"](np.linspace(0, 0.9, len(steps)))
+    fig, axes = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 4.6), sharey=True, squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        for colour, step in zip(colours, steps):
+            part = points[(points["group"] == group) & (points["step"] == step)]
+            flops = part["train_flops"].iloc[0]
+            for method, style in (("greedy Stop", "-"), ("maj@m", "--")):
+                rows = part[part["method"] == method].sort_values("inference_flops")
+                ax.plot(rows["inference_flops"], rows["accuracy"], ls=style, marker="o" if style == "-" else ".",
+                        ms=3, color=colour, label=f"step {step:,} ({flops:.1e} train FLOPs)" if method == "greedy Stop" else None)
+        ax.set(xscale="log", xlabel="inference FLOPs per problem (log)", title=group, ylim=(-0.03, 1.03))
+    axes[0][0].set_ylabel("accuracy (exact_match)")
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    caption(fig, note)
+    return fig
+
+
+def exchange_summary(table: pd.DataFrame, problems_per_group: int) -> str:
+    """The exchange table (helpers.reasoner.exchange.exchange_table) in sentences, one per difficulty group, and a
+    verdict that follows the pattern: where earlier checkpoints buy the accuracy back, and where they cannot."""
+    sentences, bought, not_bought = [], [], []
+    for group, rows in table.groupby("group", sort=False):
+        reached = rows[rows.reached]
+        target = rows["target accuracy"].iloc[0]
+        if reached.empty:
+            best = rows.sort_values("step").iloc[-1]
+            not_bought.append(group)
+            sentences.append(f"**{group}** (target {target:.0%}): no earlier checkpoint reaches it with any setting in "
+                             f"the grid; the latest of them, step {best.step:,}, tops out at {best.accuracy:.0%} "
+                             f"({best.by}).")
+            continue
+        bought.append(group)
+        first = reached.sort_values("step").iloc[0]
+        ratio = first["× final's inference"]
+        cost = (f"{ratio:.1f}× the final checkpoint's inference FLOPs per problem; the "
+                f"{first['training FLOPs saved']:.1e} training FLOPs it saved pay for that extra inference over "
+                f"{first['break-even problems']:,.0f} problems" if ratio > 1 else
+                "no more inference FLOPs than the final checkpoint's")
+        sentences.append(f"**{group}** (target {target:.0%}): step {first.step:,} already reaches it, with {first.by} at "
+                         f"{cost}; {len(reached)} of {len(rows)} earlier checkpoints can buy the accuracy back.")
+    if bought and not_bought:
+        verdict = (f"Test-time compute substitutes for training compute on {', '.join(bought)}, and not on "
+                   f"{', '.join(not_bought)}: Snell et al.'s (2024) pattern at toy scale. An undertrained model that can "
+                   "do each step some of the time gains from votes and longer thinking; one that lacks the steps gains "
+                   "nothing, and only training supplies them.")
+    elif bought:
+        verdict = ("In every difficulty group some earlier checkpoint buys the final accuracy back with test-time compute: "
+                   "within this grid, thinking substitutes for training everywhere, at the price in the table.")
+    else:
+        verdict = ("No earlier checkpoint reaches the final checkpoint's accuracy in any group: within this grid, "
+                   "test-time compute does not substitute for training compute.")
+    noise = (f" Accuracies are over {problems_per_group} problems per group (one problem is "
+             f"{100 / problems_per_group:.1f} points), and the table compares point estimates: where a target is met by "
+             "a point or two, it is met within noise.")
+    return "\n\n".join(sentences) + "\n\n" + verdict + noise

@@ -26,12 +26,17 @@ def best_of(correct: Sequence[bool]) -> bool:
     return any(correct)
 
 
+def has_answer(a: object) -> bool:
+    """False for "no answer" in any container: None, or NaN (what a pandas column holds for a missing value)."""
+    return a is not None and a == a
+
+
 def plurality_answer(answers: Sequence[int | None]) -> int | None:
-    votes = Counter(a for a in answers if a is not None)
+    votes = Counter(a for a in answers if has_answer(a))
     if not votes:
         return None
     top = max(votes.values())
-    return next(a for a in answers if a is not None and votes[a] == top)  # first seen among the tied
+    return next(a for a in answers if has_answer(a) and votes[a] == top)  # first seen among the tied
 
 
 def solved(rule: str, answers: Sequence[int | None], gold: int) -> bool:

@@ -335,3 +335,35 @@ def quoted_traces_markdown(saved: list[dict], problem_text: dict[str, str], titl
                       f"({r['thinking_tokens']} tokens):**\n\n```text\n{r['thinking_text']}\n```\n\n**Answer:**\n\n"
                       f"```text\n{r['answer_text']}\n```\n")
     return "\n".join(md)
+
+
+# ------------------------------------------------------------------------------ by difficulty (the reasoner)
+
+def with_difficulty(df: pd.DataFrame) -> pd.DataFrame:
+    """The sample table with a column k (operands of the chain) read off the problem ids 'k<k>-<index>'."""
+    from ..reasoner.task import difficulty
+
+    return df.assign(k=df["problem_id"].map(difficulty))
+
+
+def by_difficulty(df: pd.DataFrame, keys: Sequence[str], grader: str = "exact", n_boot: int = 1000,
+                  seed: int = 0) -> pd.DataFrame:
+    """Accuracy per difficulty k and `keys`: each problem's correctness is first averaged over its seeds, then the
+    mean over the problems of that k, with a 95% bootstrap interval over those problems (lo, hi)."""
+    df = with_difficulty(df)
+    _check(df, [*keys, f"{grader}_correct"])
+    per_problem = df.groupby([*keys, "k", "problem_id"])[f"{grader}_correct"].mean().reset_index()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for group, part in per_problem.groupby([*keys, "k"], sort=True):
+        hits = part[f"{grader}_correct"].to_numpy(dtype=float)
+        boot = rng.choice(hits, size=(n_boot, len(hits)), replace=True).mean(axis=1)
+        rows.append({**dict(zip([*keys, "k"], group)), "problems": len(hits), "accuracy": hits.mean(),
+                     "lo": np.percentile(boot, 2.5), "hi": np.percentile(boot, 97.5)})
+    return pd.DataFrame(rows)
+
+
+def separated(table: pd.DataFrame, key: str, better: str, worse: str) -> list[int]:
+    """The difficulties k at which `better`'s 95% interval lies wholly above `worse`'s (not within noise)."""
+    wide = table.pivot_table(index="k", columns=key, values=["lo", "hi"])
+    return [int(k) for k in wide.index if wide.loc[k, ("lo", better)] > wide.loc[k, ("hi", worse)]]

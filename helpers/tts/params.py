@@ -18,6 +18,7 @@ import pandas as pd
 from .engines import Sampling
 from .prompting import PromptConfig
 from .study import Setting, plan
+from ..common import rel
 
 STRATEGY_KEYS = ("label", "description", "sampling", "budget", "mode", "samples")
 
@@ -38,6 +39,8 @@ class Part2Params:
     strategies: dict[str, dict[str, Any]]  # 2.4: name -> {label, description, sampling, budget, mode, samples}
     n_boot: int  # bootstrap replicates
     prompt: dict[str, Any] = field(default_factory=dict)  # PromptConfig fields (instruction, system, tags, ...)
+    reasoner: dict[str, Any] = field(default_factory=dict)  # training config of builtin:reasoner (helpers.reasoner.train)
+    exchange: dict[str, Any] = field(default_factory=dict)  # Part 3 grid over the reasoner's checkpoints
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "Part2Params":
@@ -47,7 +50,7 @@ class Part2Params:
         unknown = sorted(set(given) - known)
         if unknown:
             raise ValueError(f"Part 2 parameters: unknown key(s) {unknown}; allowed: {sorted(known)}")
-        required = {f.name for f in fields(cls) if f.name != "prompt"}
+        required = {f.name for f in fields(cls) if f.name not in ("prompt", "reasoner", "exchange")}
         missing = sorted(required - set(given))
         if missing:
             raise ValueError(f"Part 2 parameters lack {missing}; params/defaults/part2.yaml documents every key")
@@ -72,13 +75,52 @@ class Part2Params:
         return PromptConfig(**(self.prompt | {"thinking": thinking}))
 
 
+REASONER = "builtin:reasoner"  # the project's own reasoning model (helpers.reasoner), trained on first use
+CHAINS = "builtin:chains"  # its held-out problems
+
+
 def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, "Study"]:
     """The typed parameters and the Study writing under <out_dir>/<section>/, from a notebook's resolved
-    parameters (helpers.report.params.load("part2", ...), which add out_dir)."""
+    parameters (helpers.report.params.load("part2", ...), which add out_dir). With model builtin:reasoner the
+    reasoner is trained first (or its stored run reused) and its final checkpoint is the model."""
     from .study import Study
 
     params = Part2Params.from_dict(values)
-    return params, Study.from_params(params.study, section=section, out_dir=values["out_dir"])
+    study, problems, source = dict(params.study), None, None
+    if study.get("model") == REASONER or (study.get("problems") or {}).get("source") == CHAINS:
+        run = reasoner_run(params, values["out_dir"])
+        if study.get("model") == REASONER:
+            study["model"] = rel(run.final)
+        if (study.get("problems") or {}).get("source") == CHAINS:
+            problems, source = reasoner_problems(params), CHAINS
+    return params, Study.from_params(study, section=section, out_dir=values["out_dir"], problems=problems,
+                                     problem_source=source)
+
+
+def reasoner_config(params: Part2Params) -> "ReasonerTrainConfig":
+    from ..reasoner.train import ReasonerTrainConfig
+
+    if not params.reasoner:
+        raise ValueError("study.model builtin:reasoner (or problems builtin:chains) needs the `reasoner` parameters")
+    return ReasonerTrainConfig.from_dict(params.reasoner)
+
+
+def reasoner_run(params: Part2Params, out_dir: str) -> "ReasonerRun":
+    """The trained reasoner (reused when its run folder is finished, else trained now: minutes on a CPU)."""
+    from ..reasoner.train import train
+
+    return train(reasoner_config(params), out_dir)
+
+
+def reasoner_problems(params: Part2Params) -> list:
+    """The reasoner's held-out problems, `held_out_per_k` per difficulty (never seen in training)."""
+    from ..reasoner.task import held_out_problems
+
+    cfg = reasoner_config(params)
+    limit = (params.study.get("problems") or {}).get("per_k")
+    per_k = min(limit, cfg.held_out_per_k) if limit else cfg.held_out_per_k
+    return [p for p in held_out_problems(cfg.task, cfg.held_out_per_k, cfg.held_out_seed)
+            if int(p.id.split("-")[1]) < per_k]
 
 
 def warmup_settings(p: Part2Params) -> dict[str, Setting]:
@@ -155,7 +197,9 @@ def token_plan(p: Part2Params, problems: int) -> pd.DataFrame:
 
 
 def planned_problems(p: Part2Params) -> int:
-    """How many problems the plan assumes: the problem set's limit, or AIME 2024's 30."""
+    """How many problems the plan assumes: the reasoner's held-out chains, the problem set's limit, or AIME 2024's 30."""
+    if (p.study.get("problems") or {}).get("source") == CHAINS:
+        return len(reasoner_problems(p))
     return (p.study.get("problems") or {}).get("limit") or 30
 
 

@@ -114,3 +114,37 @@ def diversity_figure(div: pd.DataFrame, cross: list[float], samples: int, note: 
     axes[1].legend(fontsize=8)
     caption(fig, note)
     return fig
+
+
+def by_difficulty_figure(table: pd.DataFrame, hue: str, note: str, title: str, ax: plt.Axes | None = None) -> plt.Figure:
+    """Accuracy against difficulty k, one line per value of `hue`, with 95% bootstrap intervals over problems."""
+    fig, ax = (plt.subplots(figsize=(8, 4.5)) if ax is None else (ax.figure, ax))
+    for i, (value, rows) in enumerate(table.groupby(hue, sort=False)):
+        yerr = np.vstack([rows["accuracy"] - rows["lo"], rows["hi"] - rows["accuracy"]])
+        ax.errorbar(rows["k"] + (i - 0.5) * 0.08, rows["accuracy"], yerr=yerr, capsize=3, marker="o", label=str(value))
+    ax.set(xlabel="difficulty k (operands in the chain)", ylabel="accuracy (exact_match)", ylim=(-0.03, 1.03),
+           title=title)
+    ax.legend(fontsize=9, title=hue)
+    caption(fig, note)
+    return fig
+
+
+def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
+    """2.2: accuracy against the thinking budget, one line per difficulty k, one panel per intervention."""
+    modes = list(dict.fromkeys(table["mode"]))
+    fig, axes = plt.subplots(1, len(modes), figsize=(6.5 * len(modes), 4.5), sharey=True, squeeze=False)
+    colours = sns.color_palette("viridis", table["k"].nunique())
+    for ax, mode in zip(axes[0], modes):
+        part = table[table["mode"] == mode]
+        for colour, (k, rows) in zip(colours, part.groupby("k")):
+            yerr = np.vstack([rows["accuracy"] - rows["lo"], rows["hi"] - rows["accuracy"]])
+            ax.errorbar(rows["budget"], rows["accuracy"], yerr=yerr, capsize=2, marker="o", ms=4, color=colour,
+                        label=f"k = {k}")
+            ax.axvline(6 * (k - 1), color=colour, lw=0.8, ls=":")
+        ax.set_xscale("log", base=2)
+        ax.set(xlabel="thinking budget (tokens, log scale); dotted: one pass of the chain", title=mode.capitalize(),
+               ylim=(-0.03, 1.03))
+    axes[0][0].set_ylabel("accuracy (exact_match)")
+    axes[0][-1].legend(fontsize=8, ncol=2)
+    caption(fig, note)
+    return fig

@@ -180,21 +180,26 @@ class Study:
     _engine: Any = None
     _tokenizer: Any = None
 
+    chunk: int = 16  # (problem, seed) pairs per engine call: vLLM on a tiny model wants whole settings at once
+
     @classmethod
     def from_params(cls, params: dict[str, Any], section: str, out_dir: str | Path,
-                    progress: bool | None = None) -> "Study":
+                    progress: bool | None = None, problems: list[Problem] | None = None,
+                    problem_source: str | None = None) -> "Study":
         """params: model, backend, problems {source, limit, split, id_col, problem_col, answer_col}, engine {...}.
         out_dir is relative to the project root; progress bars are on unless TQDM_DISABLE is set (as the
         headless report build does)."""
         from .problems import easy_problems, load_problems
 
-        allowed = {"model", "backend", "problems", "engine"}
+        allowed = {"model", "backend", "problems", "engine", "chunk"}
         unknown = set(params) - allowed
         if unknown:
             raise ValueError(f"unknown study parameter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         source = dict(params.get("problems") or {"source": "builtin:easy"})
         name = source.pop("source", "builtin:easy")
-        if name == "builtin:easy":
+        if problems is not None:  # built by the caller (the reasoner's held-out chains)
+            name = problem_source or name
+        elif name == "builtin:easy":
             problems = easy_problems(n=source.pop("limit", 24) or 24)
             if source:
                 raise ValueError(f"problems: builtin:easy takes only 'limit'; got {sorted(source)}")
@@ -204,10 +209,13 @@ class Study:
         if backend not in ("vllm", "hf"):
             raise ValueError(f"backend {backend!r} is unknown; allowed: 'vllm', 'hf'")
         from .loading import SMOLLM2
+        chunk = params.get("chunk", 16)
+        if not isinstance(chunk, int) or chunk < 1:
+            raise ValueError(f"study.chunk must be a positive integer, got {chunk!r}")
         return cls(model=params.get("model", SMOLLM2), backend=backend, problems=problems,
                    problem_source=f"{name}[{len(problems)}]", section=section, out_dir=repo_root() / out_dir,
                    engine_kwargs=dict(params.get("engine") or {}),
-                   progress=not bars_disabled() if progress is None else progress)
+                   progress=not bars_disabled() if progress is None else progress, chunk=chunk)
 
     @property
     def tokenizer(self) -> Any:
@@ -242,7 +250,7 @@ class Study:
         store = TraceStore(self.run_dir(setting) / "traces.jsonl")
         return len(_pending(self.problems, setting, store))
 
-    def run(self, setting: Setting, chunk: int = 16) -> pd.DataFrame:
+    def run(self, setting: Setting, chunk: int | None = None) -> pd.DataFrame:
         """Generate what is missing (loading the model only then) and return every sample of the setting."""
         import json
 
@@ -255,16 +263,32 @@ class Study:
         store = TraceStore(folder / "traces.jsonl")
         if _pending(self.problems, setting, store):
             return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
-                               chunk=chunk, progress=self.progress)
+                               chunk=chunk or self.chunk, progress=self.progress)
         return _select(store, setting, self.problems)
 
     # ------------------------------------------------------------------ what produced the numbers, in words
 
     @property
+    def reasoner(self) -> dict[str, Any] | None:
+        """The training record of the project's own reasoner when the model is one of its checkpoints."""
+        import json
+
+        meta = repo_root() / self.model / "reasoner.json"
+        return json.loads(meta.read_text()) if meta.is_file() else None
+
+    @property
     def model_label(self) -> str:
         from .loading import SMOLLM2
 
-        return "SmolLM2-135M-Instruct (embedded Q4_1 GGUF, dequantised)" if self.model == SMOLLM2 else self.model
+        if self.model == SMOLLM2:
+            return "SmolLM2-135M-Instruct (embedded Q4_1 GGUF, dequantised)"
+        if self.reasoner:
+            from ..reasoner.model import ReasonerConfig, Reasoner
+
+            cfg = ReasonerConfig(**self.reasoner["config"])
+            return (f"the project's reasoner ({Reasoner(cfg).n_params() / 1e6:.2f}M-parameter Llama, {cfg.n_layer} layers, "
+                    f"d_model {cfg.d_model}; step {self.reasoner['step']:,}, {self.reasoner['train_flops']:.2g} training FLOPs)")
+        return self.model
 
     @property
     def who(self) -> str:
@@ -283,6 +307,15 @@ class Study:
         who = f"**{self.model_label}** on **{self.problem_source}** through `{self.backend}`"
         if self.is_assignment:
             return f"**Produced by:** {who}."
+        if self.reasoner:
+            return (f"> **Measured on the project's own reasoning model, not on AIME.** These numbers come from {who}: "
+                    "a tiny Llama-architecture model that the report trains on this CPU (`helpers/reasoner/`) to solve "
+                    "chains of Part 1's modular operations, writing one step per line inside `<think>…</think>` "
+                    "and answering `\\boxed{…}`; it was also trained on traces that say \"Wait\" and redo the chain. "
+                    "The problems are held out from its training, stratified by the number of operands k (the "
+                    "difficulty). Budgets are in its own tokens (one step of the chain is 6 tokens). It shows real "
+                    "test-time scaling on a laptop; what it says about Qwen3-4B on AIME is an analogy. The "
+                    "assignment's setting is the `full` profile: `python -m helpers.report.build --profile full`.")
         return (f"> **Pipeline demonstration — not AIME results.** These numbers come from {who}, a stand-in that "
                 "runs offline on a CPU. A 135M-parameter model cannot do AIME; it exercises every step of the "
                 "pipeline (prompting, budget forcing, sampling, grading, aggregation, plots) on real generations. "
@@ -297,3 +330,36 @@ class Study:
         parts = (["generated now: " + ", ".join(fresh)] if fresh else []) + \
                 (["read back from stored traces: " + ", ".join(kept)] if kept else [])
         return "; ".join(parts) + "."
+
+    def latency(self, problem: Problem, m: int, short_budget: int, prompt: PromptConfig, repeats: int = 3) -> dict[str, Any]:
+        """Wall-clock of one problem answered two ways with the same total thinking tokens: one sample of
+        m x short_budget tokens, or m concurrent samples of short_budget tokens each (one engine call). Lengths are
+        forced (no stop token), the median of `repeats` timings after one warm-up call is kept, and the result is
+        stored (with the hardware) under <section>/latency-<hash>.json, reused when it exists."""
+        import hashlib
+        import json
+
+        from ..common import hardware
+        key = json.dumps({"model": self.model, "backend": self.backend, "engine": self.engine_kwargs, "problem": problem.id,
+                          "m": m, "short": short_budget, "prompt": asdict(prompt), "repeats": repeats}, sort_keys=True)
+        path = self.out_dir / self.section / f"latency-{hashlib.sha256(key.encode()).hexdigest()[:10]}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        ids = tuple(prompt_ids(self.tokenizer, problem.problem, prompt))
+        sampling = Sampling(temperature=0.6, top_p=0.95, top_k=20)
+        one_long = [Request(ids, m * short_budget, 0)]
+        many_short = [Request(ids, short_budget, seed) for seed in range(m)]
+        timings: dict[str, list[float]] = {"one_long": [], "many_short": []}
+        self.engine.continue_batch(many_short, (), sampling)  # warm-up
+        for _ in range(repeats):
+            for name, requests in (("one_long", one_long), ("many_short", many_short)):
+                began = time.perf_counter()
+                self.engine.continue_batch(requests, (), sampling)
+                timings[name].append(time.perf_counter() - began)
+        result = {"problem": problem.id, "m": m, "short_budget": short_budget, "long_budget": m * short_budget,
+                  "one_long_s": sorted(timings["one_long"])[repeats // 2],
+                  "many_short_s": sorted(timings["many_short"])[repeats // 2], "timings": timings,
+                  "hardware": hardware(), "backend": self.backend}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(result, indent=1))
+        return result

@@ -1,0 +1,177 @@
+"""Part 3 measured: accuracy and compute for every reasoner checkpoint x test-time budget x difficulty.
+
+For each checkpoint (training FLOPs known) the held-out chains are answered two ways through the Part 2
+pipeline: a greedy Stop sweep over thinking budgets (sequential scaling) and a pool of sampled answers at one
+per-sample budget, voted by maj@m for m = 1..M (parallel scaling). Every sample's inference FLOPs are counted
+from its prompt, thinking and answer tokens (helpers.reasoner.model.sequence_flops). Then, per difficulty:
+
+- the frontier: accuracy against inference FLOPs per problem, one curve per checkpoint;
+- the exchange: the final checkpoint's accuracy at its base operating point (greedy, thinking budget
+  `base_budget`) is the target; for each earlier checkpoint, the cheapest test-time setting that reaches it
+  (or: none in the grid), the extra inference FLOPs per problem it costs, and the number of problems
+  (queries) after which the extra training would have been the cheaper way to that accuracy.
+"""
+from __future__ import annotations
+
+import gc
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..common import rel
+from ..tts.engines import Sampling
+from ..tts.prompting import PromptConfig
+from ..tts.study import Setting, Study
+from .model import ReasonerConfig, sequence_flops
+from .task import difficulty
+
+
+EXCHANGE_KEYS = ("budgets", "pool", "per_sample_budget", "max_answer_tokens", "engine")
+
+
+@dataclass(frozen=True)
+class Grid:
+    budgets: tuple[int, ...]  # greedy Stop sweep
+    pool_seeds: tuple[int, ...]  # sampled pool at the per-sample budget
+    per_sample_budget: int
+    sampling: Sampling
+    max_answer_tokens: int
+    engine: dict  # engine arguments for the reasoner (whatever model the profile's Part 2 uses)
+
+    @property
+    def prompt(self) -> PromptConfig:
+        return PromptConfig(instruction="")  # the reasoner was trained on the bare chain
+
+    def settings(self) -> dict[str, Setting]:
+        return {"sequential": Setting("exchange_stop", "stop", self.budgets, (0,), Sampling(), self.prompt,
+                                      max_answer_tokens=self.max_answer_tokens),
+                "parallel": Setting("exchange_pool", "stop", (self.per_sample_budget,), self.pool_seeds,
+                                    self.sampling, self.prompt, max_answer_tokens=self.max_answer_tokens)}
+
+
+def grid_from_params(params: Any) -> Grid:
+    """From Part2Params.exchange (budgets, pool, per_sample_budget, max_answer_tokens, engine) and its sampling."""
+    spec = params.exchange or {}
+    unknown = set(spec) - set(EXCHANGE_KEYS)
+    missing = set(EXCHANGE_KEYS) - set(spec)
+    if unknown or missing:
+        raise ValueError(f"exchange: unknown key(s) {sorted(unknown)}, missing {sorted(missing)}; "
+                         f"allowed and required: {list(EXCHANGE_KEYS)}")
+    return Grid(tuple(int(b) for b in spec["budgets"]), tuple(int(s) for s in spec["pool"]),
+                int(spec["per_sample_budget"]), Sampling(**params.sampling), int(spec["max_answer_tokens"]),
+                dict(spec["engine"] or {}))
+
+
+def run_grid(params: Any, out_dir: str, progress: bool | None = None) -> pd.DataFrame:
+    """Every sample of the grid, one row each, with checkpoint step, training FLOPs, difficulty k and the
+    sample's inference FLOPs. Samples already stored are read back; a checkpoint's model is loaded only when
+    some of its samples are missing."""
+    from ..tts.params import CHAINS, reasoner_problems, reasoner_run
+
+    run = reasoner_run(params, out_dir)
+    problems = reasoner_problems(params)
+    grid = grid_from_params(params)
+    frames = []
+    for ckpt in run.checkpoints:
+        spec = {"model": rel(ckpt["folder"]), "backend": params.study.get("backend", "vllm"), "engine": grid.engine,
+                "chunk": 100000}
+        study = Study.from_params(spec, section="exchange", out_dir=out_dir, problems=problems,
+                                  problem_source=CHAINS, progress=progress)
+        for kind, setting in grid.settings().items():
+            df = study.run(setting).assign(kind=kind, step=ckpt["step"], train_flops=ckpt["train_flops"])
+            frames.append(df)
+        study._engine = None  # free this checkpoint's vLLM engine before the next one starts
+        gc.collect()
+    samples = pd.concat(frames, ignore_index=True)
+    cfg = ReasonerConfig(**json.loads((run.final / "reasoner.json").read_text())["config"])
+    prompt_len = prompt_lengths(run.final, problems, grid.prompt)
+    samples["k"] = samples["problem_id"].map(difficulty)
+    samples["inference_flops"] = [
+        sequence_flops(cfg, prompt_len[pid] + think + answer)
+        for pid, think, answer in zip(samples["problem_id"], samples["thinking_tokens"], samples["answer_tokens"])]
+    return samples
+
+
+def prompt_lengths(model_dir: Any, problems: list, prompt: Any) -> dict[str, int]:
+    from transformers import AutoTokenizer
+
+    from ..tts.prompting import prompt_ids
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    return {p.id: len(prompt_ids(tok, p.problem, prompt)) for p in problems}
+
+
+def difficulty_groups(ks: list[int]) -> dict[str, list[int]]:
+    """Easy / medium / hard thirds of the difficulties (k 2-8 gives 2-4, 5-6, 7-8)."""
+    ks = sorted(set(ks))
+    parts = np.array_split(np.array(ks), 3) if len(ks) >= 3 else [np.array(ks)]
+    names = ["easy", "medium", "hard"] if len(parts) == 3 else ["all"]
+    return {f"{name} (k {p[0]}–{p[-1]})" if len(p) > 1 else f"{name} (k {p[0]})": [int(k) for k in p]
+            for name, p in zip(names, parts) if len(p)}
+
+
+def operating_points(samples: pd.DataFrame, groups: dict[str, list[int]], n_boot: int = 200,
+                     seed: int = 0) -> pd.DataFrame:
+    """One row per (group, checkpoint, test-time setting): accuracy (exact_match) with a bootstrap interval over
+    problems, and mean inference FLOPs per problem. Sequential points are the greedy budgets; parallel points are
+    maj@m over the first m samples of the pool (m = 1..M)."""
+    from ..tts.aggregate import plurality_answer
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for group, ks in groups.items():
+        part = samples[samples["k"].isin(ks)]
+        for step, at_step in part.groupby("step"):
+            train_flops = float(at_step["train_flops"].iloc[0])
+            seq = at_step[at_step["kind"] == "sequential"]
+            for budget, b in seq.groupby("budget"):
+                hits = b.sort_values("problem_id")["exact_correct"].to_numpy(dtype=float)
+                rows.append(_point(group, step, train_flops, "greedy Stop", budget, hits,
+                                   b["inference_flops"].mean(), rng, n_boot))
+            pool = at_step[at_step["kind"] == "parallel"].sort_values(["problem_id", "seed"])
+            by_problem = list(pool.groupby("problem_id"))
+            M = min(len(g) for _, g in by_problem) if by_problem else 0
+            for m in range(1, M + 1):
+                hits = np.array([float(plurality_answer(g["exact_answer"].tolist()[:m]) == g["gold"].iloc[0])
+                                 for _, g in by_problem])
+                cost = np.mean([g["inference_flops"].iloc[:m].sum() for _, g in by_problem])
+                rows.append(_point(group, step, train_flops, "maj@m", m, hits, cost, rng, n_boot))
+    return pd.DataFrame(rows)
+
+
+def _point(group, step, train_flops, method, level, hits, cost, rng, n_boot) -> dict[str, Any]:
+    boot = rng.choice(hits, size=(n_boot, len(hits)), replace=True).mean(axis=1) if len(hits) else np.array([np.nan])
+    return {"group": group, "step": int(step), "train_flops": train_flops, "method": method, "level": int(level),
+            "accuracy": hits.mean() if len(hits) else np.nan, "lo": np.percentile(boot, 2.5),
+            "hi": np.percentile(boot, 97.5), "problems": len(hits), "inference_flops": float(cost)}
+
+
+def exchange_table(points: pd.DataFrame, base_budget: int) -> pd.DataFrame:
+    """Per group and earlier checkpoint: the cheapest test-time setting reaching the final checkpoint's accuracy
+    at (greedy, base_budget); its extra inference FLOPs per problem over the final checkpoint's; the extra
+    training FLOPs of the final checkpoint; and the break-even number of problems (extra training / extra
+    inference per problem): serving more problems than that, the extra training is the cheaper route."""
+    rows = []
+    final = points["step"].max()
+    for group, g in points.groupby("group", sort=False):
+        base = g[(g["step"] == final) & (g["method"] == "greedy Stop") & (g["level"] == base_budget)]
+        if base.empty:
+            raise ValueError(f"exchange: no greedy point at budget {base_budget} for the final checkpoint")
+        target, base_cost, base_train = (float(base[c].iloc[0]) for c in ("accuracy", "inference_flops", "train_flops"))
+        for step, s in g[g["step"] < final].groupby("step"):
+            reach = s[s["accuracy"] >= target].sort_values("inference_flops")
+            best = reach.iloc[0] if len(reach) else s.sort_values("accuracy").iloc[-1]
+            extra_infer = float(best["inference_flops"]) - base_cost
+            extra_train = base_train - float(best["train_flops"])
+            rows.append({
+                "group": group, "step": int(step), "final step": int(final), "target accuracy": target,
+                "reached": bool(len(reach)), "by": f"{best['method']} {int(best['level'])}",
+                "accuracy": float(best["accuracy"]), "inference FLOPs/problem": float(best["inference_flops"]),
+                "× final's inference": float(best["inference_flops"]) / base_cost,
+                "training FLOPs saved": extra_train,
+                "break-even problems": extra_train / extra_infer if len(reach) and extra_infer > 0 else np.nan,
+            })
+    return pd.DataFrame(rows)

@@ -1,0 +1,261 @@
+"""Train the reasoner on the CPU, saving Hugging Face checkpoints at log-spaced steps with their training FLOPs.
+
+    python -m helpers.reasoner.train --profile quick          # or: train(ReasonerTrainConfig(...), out_dir)
+
+A run lives in <out_dir>/reasoner/<hash>/: config.json, metrics.csv (step, loss, lr, tokens, FLOPs, seconds),
+checkpoints/step-<n>/ (each a transformers/vLLM folder), summary.json (written last: the run is finished),
+and state.pt (model, optimiser and RNG after the latest checkpoint, for resuming; not committed). A finished
+run with the same config is reused; an interrupted one resumes from its last checkpoint and gives the same
+weights as an uninterrupted run (data, initialisation and thread count are all fixed by the config).
+
+Schedule: `table_steps` steps of plain operation-table rows first (the chain traces are learned far faster once
+the table is known), then the task mix (helpers.reasoner.task). AdamW, linear warm-up, cosine decay to 10%.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..common import repo_root, write_atomic
+from .model import Reasoner, ReasonerConfig, export, sequence_flops
+from .task import ChainTask, Example, held_out, training_example
+from .tokenizer import build_tokenizer, prompt_text
+
+
+@dataclass(frozen=True)
+class ReasonerTrainConfig:
+    task: ChainTask = field(default_factory=ChainTask)
+    n_layer: int = 3
+    n_head: int = 4
+    d_model: int = 128
+    d_ff: int = 384
+    steps: int = 2400  # optimiser steps in all (table warm-up included)
+    table_steps: int = 300  # plain table rows only, first
+    batch_size: int = 64
+    lr: float = 3e-3
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    checkpoints: int = 8  # log-spaced checkpoint steps, the last at `steps`
+    first_checkpoint: int = 200
+    held_out_per_k: int = 30  # evaluation problems per difficulty, excluded from training
+    held_out_seed: int = 1234
+    seed: int = 0
+    threads: int = 2  # part of the config: results depend on the thread count
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "ReasonerTrainConfig":
+        values = dict(values)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"reasoner training: unknown key(s) {unknown}; allowed: {sorted(known)}")
+        task = values.pop("task", {}) or {}
+        task_known = {f.name for f in fields(ChainTask)}
+        if set(task) - task_known:
+            raise ValueError(f"reasoner task: unknown key(s) {sorted(set(task) - task_known)}; allowed: {sorted(task_known)}")
+        return cls(task=ChainTask(**task), **values)
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "checkpoints", "first_checkpoint", "held_out_per_k", "threads", "n_layer"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.table_steps < self.steps:
+            raise ValueError(f"table_steps must be in [0, steps={self.steps}), got {self.table_steps}")
+        if self.d_model % self.n_head or self.d_model // self.n_head < 32:
+            raise ValueError(f"d_model/n_head must be a whole head_dim >= 32 (vLLM's CPU attention), got "
+                             f"d_model={self.d_model}, n_head={self.n_head}")
+        if not (math.isfinite(self.lr) and self.lr > 0) or not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"lr must be finite > 0 and weight_decay finite >= 0; got {self.lr}, {self.weight_decay}")
+
+    def model_config(self, vocab_size: int) -> ReasonerConfig:
+        return ReasonerConfig(vocab_size, self.n_layer, self.n_head, self.d_model, self.d_ff)
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]
+
+    def checkpoint_steps(self) -> list[int]:
+        """Log-spaced from first_checkpoint to steps (dense early, where the skill appears)."""
+        raw = np.geomspace(min(self.first_checkpoint, self.steps), self.steps, self.checkpoints)
+        return sorted({int(round(s)) for s in raw} | {self.steps})
+
+
+def run_dir(cfg: ReasonerTrainConfig, out_dir: str | Path) -> Path:
+    return repo_root() / out_dir / "reasoner" / cfg.config_hash()
+
+
+# ------------------------------------------------------------------------------------------------ batches
+
+def encode_example(tokenizer: Any, item: Example | str) -> tuple[list[int], list[bool]]:
+    """Token ids and, per id, whether the loss is taken when predicting it."""
+    enc = tokenizer.backend_tokenizer
+    if isinstance(item, str):
+        ids = enc.encode(item, add_special_tokens=False).ids
+        return ids, [True] * len(ids)
+    prompt = enc.encode(prompt_text(tokenizer, item.prompt, item.thinking), add_special_tokens=False).ids
+    ids, mask = list(prompt), [False] * len(prompt)
+    for piece, encoding in zip(item.response, enc.encode_batch([p for p, _ in item.response], add_special_tokens=False)):
+        ids += encoding.ids
+        mask += [piece[1]] * len(encoding.ids)
+    return ids, mask
+
+
+def make_batch(tokenizer: Any, items: list[Example | str]) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(inputs, targets with -100 where no loss, real tokens) for next-token prediction, right-padded."""
+    encoded = [encode_example(tokenizer, item) for item in items]
+    width = max(len(ids) for ids, _ in encoded)
+    inputs = torch.full((len(items), width - 1), tokenizer.pad_token_id, dtype=torch.long)
+    targets = torch.full((len(items), width - 1), -100, dtype=torch.long)
+    for row, (ids, mask) in enumerate(encoded):
+        n = len(ids) - 1
+        inputs[row, :n] = torch.tensor(ids[:-1])
+        targets[row, :n] = torch.tensor([t if m else -100 for t, m in zip(ids[1:], mask[1:])])
+    return inputs, targets, sum(len(ids) - 1 for ids, _ in encoded)
+
+
+def batch_flops(cfg: ReasonerConfig, lengths: list[int]) -> float:
+    """Training FLOPs of one step: 3 x the forward FLOPs of each sequence's real tokens."""
+    return sum(3 * sequence_flops(cfg, n) for n in lengths)
+
+
+def lr_at(step: int, cfg: ReasonerTrainConfig) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+# ------------------------------------------------------------------------------------------------ training
+
+@dataclass
+class ReasonerRun:
+    folder: Path
+    config: ReasonerTrainConfig
+    summary: dict[str, Any]
+
+    @property
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """[{step, folder, train_flops, tokens, seconds}] in step order."""
+        return [dict(c, folder=self.folder / c["folder"]) for c in self.summary["checkpoints"]]
+
+    @property
+    def final(self) -> Path:
+        return self.checkpoints[-1]["folder"]
+
+
+def read_run(folder: Path) -> ReasonerRun | None:
+    if not (folder / "summary.json").is_file():
+        return None
+    summary = json.loads((folder / "summary.json").read_text())
+    return ReasonerRun(folder, ReasonerTrainConfig.from_dict(summary["config"]), summary)
+
+
+def train(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", progress: bool = True) -> ReasonerRun:
+    """Train (or reuse, or resume) the run of this config; returns its folder, config and summary."""
+    from tqdm.auto import tqdm
+
+    from ..common import bars_disabled
+
+    folder = run_dir(cfg, out_dir)
+    done = read_run(folder)
+    if done is not None:
+        return done
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "config.json", json.dumps(asdict(cfg), indent=1))
+    torch.set_num_threads(cfg.threads)
+    tokenizer = build_tokenizer(cfg.task.modulus)
+    torch.manual_seed(cfg.seed)
+    model = Reasoner(cfg.model_config(len(tokenizer)))
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    rest = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                                   {"params": rest, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98))
+    rng = random.Random(cfg.seed)
+    exclude = set(held_out(cfg.task, cfg.held_out_per_k, cfg.held_out_seed))
+    step, tokens, flops, seconds, rows, saved = 0, 0, 0.0, 0.0, [], []
+    state_path = folder / "state.pt"
+    if state_path.is_file():  # resume after the last checkpoint
+        state = torch.load(state_path, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        rng.setstate(state["rng"])
+        step, tokens, flops, seconds, rows, saved = (state[k] for k in ("step", "tokens", "flops", "seconds", "rows", "saved"))
+    wanted = cfg.checkpoint_steps()
+    bar = tqdm(total=cfg.steps, initial=step, desc="reasoner", disable=not progress or bars_disabled())
+    model.train()
+    while step < cfg.steps:
+        began = time.perf_counter()
+        items = [training_example(cfg.task, rng, exclude, table_only=step < cfg.table_steps)
+                 for _ in range(cfg.batch_size)]
+        inputs, targets, real = make_batch(tokenizer, items)
+        lengths = [int((row != tokenizer.pad_token_id).sum()) for row in inputs]
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        logits = model(inputs)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        tokens += real
+        flops += batch_flops(model.cfg, lengths)
+        seconds += time.perf_counter() - began
+        if step % 25 == 0 or step == cfg.steps:
+            rows.append({"step": step, "loss": round(loss.item(), 5), "lr": lr_at(step - 1, cfg), "tokens": tokens,
+                         "train_flops": flops, "seconds": round(seconds, 2)})
+        if step in wanted:
+            name = f"checkpoints/step-{step:05d}"
+            export(model, tokenizer, folder / name, {"step": step, "train_flops": flops, "tokens": tokens})
+            saved.append({"step": step, "folder": name, "train_flops": flops, "tokens": tokens,
+                          "seconds": round(seconds, 1)})
+            buffer = io.BytesIO()
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng.getstate(),
+                        "step": step, "tokens": tokens, "flops": flops, "seconds": seconds, "rows": rows,
+                        "saved": saved}, buffer)
+            write_atomic(state_path, buffer.getvalue())
+        bar.update(1)
+    bar.close()
+    write_metrics(folder / "metrics.csv", rows)
+    summary = {"config": asdict(cfg), "n_params": model.n_params(), "n_params_non_embedding": model.n_params(False),
+               "steps": cfg.steps, "tokens": tokens, "train_flops": flops, "train_seconds": round(seconds, 1),
+               "checkpoints": saved, "torch": torch.__version__}
+    write_atomic(folder / "summary.json", json.dumps(summary, indent=1))
+    return ReasonerRun(folder, cfg, summary)
+
+
+def write_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(path, buffer.getvalue())
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ..report.params import PROFILES, load
+
+    ap = argparse.ArgumentParser(prog="python -m helpers.reasoner.train", description=__doc__.split("\n")[0])
+    ap.add_argument("--profile", default="quick", choices=PROFILES)
+    ap.add_argument("--out-dir", default=None)
+    args = ap.parse_args(argv)
+    values = load("part2", args.profile, out_dir=args.out_dir or "")
+    run = train(ReasonerTrainConfig.from_dict(values["reasoner"]), values["out_dir"])
+    print(f"{run.folder}: {run.summary['train_seconds']} s, {run.summary['train_flops']:.3g} FLOPs, "
+          f"checkpoints at {[c['step'] for c in run.summary['checkpoints']]}")
+
+
+if __name__ == "__main__":
+    main()

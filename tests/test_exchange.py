@@ -1,0 +1,87 @@
+"""Part 3's exchange analysis and the by-difficulty tables, on hand-made sample tables with known answers."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.reasoner.exchange import difficulty_groups, exchange_table, operating_points
+from helpers.reasoner.model import ReasonerConfig, flops_per_token, sequence_flops
+from helpers.report.synthesis import exchange_summary
+from helpers.tts.aggregate import plurality_answer, solved
+from helpers.tts.analysis import by_difficulty, separated
+
+
+def test_sequence_flops_counts_weights_and_attention():
+    cfg = ReasonerConfig(vocab_size=100, n_layer=2, d_model=64, d_ff=128)
+    weights = 2 * (2 * (4 * 64 * 64 + 3 * 64 * 128) + 64 * 100)
+    assert flops_per_token(cfg, 0) == weights
+    assert sequence_flops(cfg, 1) == weights + 4 * 2 * 64 * 1
+    assert sequence_flops(cfg, 10) == 10 * weights + 4 * 2 * 64 * 55
+
+
+def test_nan_does_not_vote():
+    # a pandas column holds a missing answer as NaN; it must count as "no answer", not as a distinct vote
+    answers = pd.Series([None, 7.0], dtype="float64").tolist()
+    assert math.isnan(answers[0])
+    assert plurality_answer(answers) == 7.0
+    assert solved("maj@m", answers, 7)
+    assert plurality_answer([float("nan"), float("nan")]) is None
+
+
+def grid_samples():
+    """Two checkpoints, 4 problems at k=2 and 4 at k=6. Step 10: k=2 right 1 time in 2 samples... (see asserts)."""
+    rows = []
+    for step, flops in ((10, 1e12), (20, 4e12)):
+        for k in (2, 6):
+            for i in range(4):
+                pid, gold = f"k{k}-{i:03d}", 5
+                # greedy at budgets 6 and 48: step 20 solves everything at 48; step 10 solves k=2 at 48 only for i<2
+                for budget in (6, 48):
+                    good = budget == 48 and (step == 20 or (k == 2 and i < 2))
+                    rows.append(dict(kind="sequential", step=step, train_flops=flops, problem_id=pid, k=k, gold=gold,
+                                     budget=budget, seed=0, exact_correct=good, exact_answer=gold if good else 1,
+                                     inference_flops=100.0 * budget))
+                # pool of 3 sampled answers at budget 48: step 10, k=2: two of three right -> maj@3 right
+                for seed in range(3):
+                    good = step == 20 or (k == 2 and seed > 0)
+                    rows.append(dict(kind="parallel", step=step, train_flops=flops, problem_id=pid, k=k, gold=gold,
+                                     budget=48, seed=seed, exact_correct=good, exact_answer=gold if good else seed,
+                                     inference_flops=4800.0))
+    return pd.DataFrame(rows)
+
+
+def test_operating_points_and_exchange():
+    samples = grid_samples()
+    groups = {"easy (k 2)": [2], "hard (k 6)": [6]}
+    points = operating_points(samples, groups, n_boot=50)
+    easy10 = points[(points.group == "easy (k 2)") & (points.step == 10)].set_index(["method", "level"])
+    assert easy10.loc[("greedy Stop", 48), "accuracy"] == 0.5
+    assert easy10.loc[("maj@m", 1), "accuracy"] == 0.0  # the first sample (seed 0) is wrong
+    assert easy10.loc[("maj@m", 3), "accuracy"] == 1.0
+    assert easy10.loc[("maj@m", 3), "inference_flops"] == 3 * 4800.0
+    table = exchange_table(points, base_budget=48).set_index("group")
+    assert table.loc["easy (k 2)", "reached"] and not table.loc["hard (k 6)", "reached"]
+    assert table.loc["easy (k 2)", "by"] == "maj@m 3"
+    assert table.loc["easy (k 2)", "× final's inference"] == pytest.approx(3 * 4800 / 4800)
+    assert table.loc["easy (k 2)", "break-even problems"] == pytest.approx(3e12 / (3 * 4800 - 4800))
+    assert np.isnan(table.loc["hard (k 6)", "break-even problems"])
+    text = exchange_summary(table.reset_index(), problems_per_group=4)
+    assert "substitutes for training compute on easy (k 2), and not on hard (k 6)" in text
+
+
+def test_difficulty_groups():
+    assert list(difficulty_groups([2, 3, 4, 5, 6, 7, 8]).values()) == [[2, 3, 4], [5, 6], [7, 8]]
+    assert list(difficulty_groups([2, 3])) == ["all (k 2–3)"]
+
+
+def test_by_difficulty_averages_seeds_per_problem_then_bootstraps():
+    rows = [dict(problem_id=f"k{k}-{i:03d}", seed=s, condition=c, exact_correct=(c == "on" and (k == 2 or s == 0)))
+            for k in (2, 8) for i in range(20) for s in (0, 1) for c in ("on", "off")]
+    table = by_difficulty(pd.DataFrame(rows), ["condition"], n_boot=200)
+    on2 = table[(table.condition == "on") & (table.k == 2)].iloc[0]
+    on8 = table[(table.condition == "on") & (table.k == 8)].iloc[0]
+    assert (on2.accuracy, on2.lo, on2.hi, on2.problems) == (1.0, 1.0, 1.0, 20)
+    assert on8.accuracy == 0.5 and on8.lo == on8.hi == 0.5  # every problem is right on one seed of two
+    assert separated(table, "condition", "on", "off") == [2, 8]
+    assert separated(table, "condition", "off", "on") == []
