@@ -133,11 +133,19 @@ def test_batch_targets_skip_prompt_and_wrong_values():
     tok = build_tokenizer(23)
     ex = T.Example("1+2 (mod 23)", [("<think>\n", True), ("1+2=", True), ("5", False), ("\n", True),
                                      ("</think>\n\n\\boxed{3}<|im_end|>", True)])
-    inputs, targets, real = make_batch(tok, [ex, "1+2=3\n"])
+    inputs, targets, real = make_batch(tok, [ex, [("1+2=", False), ("3", True), ("\n", False)]])
     assert inputs.shape == targets.shape and real == int((inputs != tok.pad_token_id).sum())
     trained = tok.decode([t for t in targets[0].tolist() if t != -100])
     assert trained == "<think>\n1+2=\n</think>\n\n\\boxed{3}<|im_end|>"  # neither the prompt nor the wrong 5
-    assert tok.decode([t for t in targets[1].tolist() if t != -100]) == "+2=3\n"
+    assert tok.decode([t for t in targets[1].tolist() if t != -100]) == "3"  # table rows: only the result
+
+
+def test_table_block_trains_only_results():
+    rows = T.table_block(T.ChainTask(table_rows=3), random.Random(0))
+    assert [keep for _, keep in rows] == [False, True, False] * 3
+    for i in range(0, 9, 3):
+        a, op, b = rows[i][0][:-1].partition("+" if "+" in rows[i][0] else "-")
+        assert int(rows[i + 1][0]) == T.OPS[op](int(a), int(b), 23)
 
 
 # ---------------------------------------------------------------------------------------- model and export
@@ -145,8 +153,8 @@ def test_batch_targets_skip_prompt_and_wrong_values():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """A reasoner trained for a few seconds (greedy text is then not random noise)."""
-    cfg = ReasonerTrainConfig(task=T.ChainTask(max_k=4), steps=40, table_steps=10, checkpoints=2, first_checkpoint=20,
-                              held_out_per_k=2, threads=1)
+    cfg = ReasonerTrainConfig(task=T.ChainTask(max_k=4), steps=40, table_steps=10, table_batch_size=64, checkpoints=2,
+                              first_checkpoint=20, held_out_per_k=2, threads=1)
     return train(cfg, tmp_path_factory.mktemp("reasoner"), progress=False)
 
 

@@ -43,7 +43,8 @@ class Grid:
 
     @property
     def prompt(self) -> PromptConfig:
-        return PromptConfig(instruction="")  # the reasoner was trained on the bare chain
+        # the reasoner was trained on the bare chain, its thinking ending "...\n</think>\n\n"
+        return PromptConfig(instruction="", end_injection="</think>\n\n")
 
     def settings(self) -> dict[str, Setting]:
         return {"sequential": Setting("exchange_stop", "stop", self.budgets, (0,), Sampling(), self.prompt,

@@ -31,6 +31,7 @@ class ChainTask:
     error_frac: float = 0.15  # traces whose first pass has one wrong step, corrected after "Wait"
     direct_frac: float = 0.10  # examples that answer with thinking off (empty think block)
     table_frac: float = 0.10  # plain "a+b=c" rows after the table warm-up (keeps the table sharp)
+    table_rows: int = 1  # rows per table item (packing several into one sequence was measured to stall learning)
 
     def __post_init__(self) -> None:
         if self.modulus < 3:
@@ -42,6 +43,8 @@ class ChainTask:
             raise ValueError(f"need 2 <= min_k <= max_k, got min_k={self.min_k}, max_k={self.max_k}")
         if self.max_k > self.modulus:
             raise ValueError(f"max_k {self.max_k} > modulus {self.modulus}: operands must be distinct")
+        if self.table_rows < 1:
+            raise ValueError(f"table_rows must be >= 1, got {self.table_rows}")
         fracs = (self.recheck_frac, self.error_frac, self.direct_frac, self.table_frac)
         if any(f < 0 for f in fracs) or self.recheck_frac + self.error_frac > 1 or self.direct_frac + self.table_frac >= 1:
             raise ValueError("fractions must be >= 0, recheck_frac + error_frac <= 1, direct_frac + table_frac < 1")
@@ -184,16 +187,28 @@ def direct_example(chain: Chain) -> Example:
 
 
 def table_row(task: ChainTask, rng: random.Random) -> str:
-    """A plain operation-table row 'a+b=c\\n' (no chat wrapper): the warm-up that teaches the table."""
+    """A plain operation-table row 'a+b=c\\n' (no chat wrapper)."""
     a, b = rng.randrange(task.modulus), rng.randrange(task.modulus)
     op = rng.choice(task.ops)
     return f"{a}{op}{b}={OPS[op](a, b, task.modulus)}\n"
 
 
-def training_example(task: ChainTask, rng: random.Random, exclude: set[Chain], table_only: bool = False) -> Example | str:
-    """One random training item: a table row (str) or a chat Example on a chain not in `exclude`."""
+def table_block(task: ChainTask, rng: random.Random) -> list[tuple[str, bool]]:
+    """`table_rows` random table rows in one sequence (no chat wrapper), the loss taken only on each result (the
+    operands are random): the warm-up that teaches the table."""
+    pieces = []
+    for _ in range(task.table_rows):
+        row = table_row(task, rng)
+        question, result = row[:-1].split("=")
+        pieces += [(question + "=", False), (result, True), ("\n", False)]
+    return pieces
+
+
+def training_example(task: ChainTask, rng: random.Random, exclude: set[Chain],
+                     table_only: bool = False) -> Example | list[tuple[str, bool]]:
+    """One random training item: a block of table rows (pieces) or a chat Example on a chain not in `exclude`."""
     if table_only or rng.random() < task.table_frac:
-        return table_row(task, rng)
+        return table_block(task, rng)
     while True:
         chain = random_chain(task, rng.choice(task.difficulties), rng)
         if chain not in exclude:

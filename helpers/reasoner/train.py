@@ -43,9 +43,10 @@ class ReasonerTrainConfig:
     d_model: int = 128
     d_ff: int = 384
     steps: int = 2400  # optimiser steps in all (table warm-up included)
-    table_steps: int = 300  # plain table rows only, first
-    batch_size: int = 64
-    lr: float = 3e-3
+    table_steps: int = 600  # plain table rows only, first
+    table_batch_size: int = 512  # rows per step in the table phase (short sequences: cheap)
+    batch_size: int = 64  # examples per step afterwards
+    lr: float = 1e-3
     warmup_steps: int = 100
     weight_decay: float = 0.1
     checkpoints: int = 8  # log-spaced checkpoint steps, the last at `steps`
@@ -69,7 +70,7 @@ class ReasonerTrainConfig:
         return cls(task=ChainTask(**task), **values)
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "checkpoints", "first_checkpoint", "held_out_per_k", "threads", "n_layer"):
+        for name in ("steps", "batch_size", "table_batch_size", "checkpoints", "first_checkpoint", "held_out_per_k", "threads", "n_layer"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= self.table_steps < self.steps:
@@ -98,21 +99,22 @@ def run_dir(cfg: ReasonerTrainConfig, out_dir: str | Path) -> Path:
 
 # ------------------------------------------------------------------------------------------------ batches
 
-def encode_example(tokenizer: Any, item: Example | str) -> tuple[list[int], list[bool]]:
-    """Token ids and, per id, whether the loss is taken when predicting it."""
+def encode_example(tokenizer: Any, item: Example | list[tuple[str, bool]]) -> tuple[list[int], list[bool]]:
+    """Token ids and, per id, whether the loss is taken when predicting it. An Example is a chat (prompt not
+    trained on); a list of (text, trained) pieces is raw text (the table rows)."""
     enc = tokenizer.backend_tokenizer
-    if isinstance(item, str):
-        ids = enc.encode(item, add_special_tokens=False).ids
-        return ids, [True] * len(ids)
-    prompt = enc.encode(prompt_text(tokenizer, item.prompt, item.thinking), add_special_tokens=False).ids
-    ids, mask = list(prompt), [False] * len(prompt)
-    for piece, encoding in zip(item.response, enc.encode_batch([p for p, _ in item.response], add_special_tokens=False)):
+    if isinstance(item, list):
+        ids, mask, pieces = [], [], item
+    else:
+        ids = enc.encode(prompt_text(tokenizer, item.prompt, item.thinking), add_special_tokens=False).ids
+        mask, pieces = [False] * len(ids), item.response
+    for (_, trained), encoding in zip(pieces, enc.encode_batch([p for p, _ in pieces], add_special_tokens=False)):
         ids += encoding.ids
-        mask += [piece[1]] * len(encoding.ids)
+        mask += [trained] * len(encoding.ids)
     return ids, mask
 
 
-def make_batch(tokenizer: Any, items: list[Example | str]) -> tuple[torch.Tensor, torch.Tensor, int]:
+def make_batch(tokenizer: Any, items: list) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(inputs, targets with -100 where no loss, real tokens) for next-token prediction, right-padded."""
     encoded = [encode_example(tokenizer, item) for item in items]
     width = max(len(ids) for ids, _ in encoded)
@@ -197,8 +199,9 @@ def train(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", progress: b
     model.train()
     while step < cfg.steps:
         began = time.perf_counter()
-        items = [training_example(cfg.task, rng, exclude, table_only=step < cfg.table_steps)
-                 for _ in range(cfg.batch_size)]
+        table_phase = step < cfg.table_steps
+        items = [training_example(cfg.task, rng, exclude, table_only=table_phase)
+                 for _ in range(cfg.table_batch_size if table_phase else cfg.batch_size)]
         inputs, targets, real = make_batch(tokenizer, items)
         lengths = [int((row != tokenizer.pad_token_id).sum()) for row in inputs]
         for group in optimizer.param_groups:

@@ -56,8 +56,12 @@ def smollm2_dir(cache: str | Path | None = None) -> Path:
 
 
 def resolve(model: str) -> str:
-    """A path or hub id that transformers and vLLM accept."""
-    return str(smollm2_dir()) if model == SMOLLM2 else model
+    """A path or hub id that transformers and vLLM accept. A folder given relative to the project root (as the
+    reasoner's checkpoints are, so run ids do not depend on where the clone lives) becomes absolute."""
+    if model == SMOLLM2:
+        return str(smollm2_dir())
+    local = repo_root() / model
+    return str(local) if not Path(model).is_absolute() and (local / "config.json").is_file() else model
 
 
 def load_tokenizer(model: str) -> Any:
