@@ -30,15 +30,15 @@ def test_nan_does_not_vote():
 
 
 def grid_samples():
-    """Two checkpoints, 4 problems at k=2 and 4 at k=6. Step 10: k=2 right 1 time in 2 samples... (see asserts)."""
+    """Two checkpoints, 40 problems at k=2 and 40 at k=6; what each checkpoint solves is in the comments."""
     rows = []
     for step, flops in ((10, 1e12), (20, 4e12)):
         for k in (2, 6):
-            for i in range(4):
+            for i in range(40):
                 pid, gold = f"k{k}-{i:03d}", 5
-                # greedy at budgets 6 and 48: step 20 solves everything at 48; step 10 solves k=2 at 48 only for i<2
+                # greedy at budgets 6 and 48: step 20 solves everything at 48; step 10 solves k=2 at 48 only for i<20
                 for budget in (6, 48):
-                    good = budget == 48 and (step == 20 or (k == 2 and i < 2))
+                    good = budget == 48 and (step == 20 or (k == 2 and i < 20))
                     rows.append(dict(kind="sequential", step=step, train_flops=flops, problem_id=pid, k=k, gold=gold,
                                      budget=budget, seed=0, exact_correct=good, exact_answer=gold if good else 1,
                                      inference_flops=100.0 * budget))
@@ -66,7 +66,7 @@ def test_operating_points_and_exchange():
     assert table.loc["easy (k 2)", "× final's inference"] == pytest.approx(3 * 4800 / 4800)
     assert table.loc["easy (k 2)", "break-even problems"] == pytest.approx(3e12 / (3 * 4800 - 4800))
     assert np.isnan(table.loc["hard (k 6)", "break-even problems"])
-    text = exchange_summary(table.reset_index(), problems_per_group=4)
+    text = exchange_summary(table.reset_index(), problems_per_group=40)
     assert "substitutes for training compute on easy (k 2), and not on hard (k 6)" in text
 
 
@@ -85,3 +85,19 @@ def test_by_difficulty_averages_seeds_per_problem_then_bootstraps():
     assert on8.accuracy == 0.5 and on8.lo == on8.hi == 0.5  # every problem is right on one seed of two
     assert separated(table, "condition", "on", "off") == [2, 8]
     assert separated(table, "condition", "off", "on") == []
+
+
+def test_skill_jump_is_found_and_phrased():
+    from helpers.reasoner.exchange import skill_jumps
+    from helpers.report.synthesis import jump_summary
+
+    points = operating_points(grid_samples(), {"easy (k 2)": [2], "hard (k 6)": [6]}, n_boot=50)
+    jumps = skill_jumps(points, base_budget=48).set_index("group")
+    # easy: step 10 greedy 50% (not below the 0.5 threshold) -> no jump; hard: 0% -> 100% between steps 10 and 20
+    assert not jumps.loc["easy (k 2)", "jump"]
+    hard = jumps.loc["hard (k 6)"]
+    assert (hard.before, hard.after, hard.greedy_before, hard.greedy_after) == (10, 20, 0.0, 1.0)
+    assert hard.train_ratio == 4.0 and hard.best_before == 0.0 and hard.after_within_noise
+    text = jump_summary(jumps.reset_index(), problems_per_group=4)
+    assert "between steps 10 and 20 (4.00× the training FLOPs) greedy accuracy jumps from 0% to 100%" in text
+    assert "does not cross 50%" in text

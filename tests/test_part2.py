@@ -34,7 +34,7 @@ def test_full_profile_is_the_assignment_setting():
 def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match="seq_modes.*'pause'"):
         typed(seq_modes=["stop", "pause"])
-    with pytest.raises(ValueError, match="report_totals: 100 is not a multiple of par_budget 32"):
+    with pytest.raises(ValueError, match="report_totals: 100 is not a multiple of par_budget 48"):
         typed(report_totals=[100])
     with pytest.raises(ValueError, match="lack.*strategies"):
         part2.Part2Params.from_dict({k: v for k, v in load("part2").items() if k != "strategies"})
@@ -66,3 +66,30 @@ def test_prompt_options_are_reachable_from_the_parameters():
     assert part2.warmup_settings(params)["no_thinking"].prompt.thinking is False
     with pytest.raises(TypeError):
         typed(prompt={"no_such_option": 1})
+
+
+def test_quick_profile_runs_the_reasoner_and_full_does_not():
+    from helpers.reasoner.exchange import grid_from_params
+    from helpers.tts.prompting import BOXED_INSTRUCTION
+
+    quick, full = typed("quick"), typed("full")
+    assert quick.study["model"] == part2.REASONER and quick.study["problems"]["source"] == part2.CHAINS
+    assert quick.prompt_config().instruction == "" and quick.prompt_config().end_injection == "</think>\n\n"
+    assert part2.planned_problems(quick) == 7 * 30  # k = 2..8, 30 held-out chains each
+    assert full.prompt_config().instruction == BOXED_INSTRUCTION and "checkpoint" not in full.study
+    assert full.study["engine"]["dtype"] == "bfloat16" and "max_num_seqs" not in full.study["engine"]
+    for params in (quick, full, typed("smoke")):  # Part 3's grid runs on the reasoner in every profile
+        grid = grid_from_params(params)
+        assert grid.prompt.instruction == "" and grid.engine["dtype"] == "float32"
+    with pytest.raises(ValueError, match="exchange: unknown key.*'pools'"):
+        grid_from_params(typed(exchange=quick.exchange | {"pools": [1]}))
+
+
+def test_a_checkpoint_that_does_not_exist_is_named(tmp_path):
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(checkpoints=[{"step": 10, "folder": tmp_path / "a"}, {"step": 20, "folder": tmp_path / "b"}],
+                          final=tmp_path / "b")
+    assert part2.pick_checkpoint(run, 10) == tmp_path / "a" and part2.pick_checkpoint(run, "final") == tmp_path / "b"
+    with pytest.raises(ValueError, match=r"study.checkpoint 15 .* one of \[10, 20\]"):
+        part2.pick_checkpoint(run, 15)

@@ -152,7 +152,7 @@ def _point(group, step, train_flops, method, level, hits, cost, rng, n_boot) -> 
 
 def exchange_table(points: pd.DataFrame, base_budget: int) -> pd.DataFrame:
     """Per group and earlier checkpoint: the cheapest test-time setting reaching the final checkpoint's accuracy
-    at (greedy, base_budget); its extra inference FLOPs per problem over the final checkpoint's; the extra
+    at (greedy, base_budget) within noise (its 95% interval reaches the target); its extra inference FLOPs per problem over the final checkpoint's; the extra
     training FLOPs of the final checkpoint; and the break-even number of problems (extra training / extra
     inference per problem): serving more problems than that, the extra training is the cheaper route."""
     rows = []
@@ -163,7 +163,7 @@ def exchange_table(points: pd.DataFrame, base_budget: int) -> pd.DataFrame:
             raise ValueError(f"exchange: no greedy point at budget {base_budget} for the final checkpoint")
         target, base_cost, base_train = (float(base[c].iloc[0]) for c in ("accuracy", "inference_flops", "train_flops"))
         for step, s in g[g["step"] < final].groupby("step"):
-            reach = s[s["accuracy"] >= target].sort_values("inference_flops")
+            reach = s[s["hi"] >= target].sort_values("inference_flops")  # within noise of the target, or above
             best = reach.iloc[0] if len(reach) else s.sort_values("accuracy").iloc[-1]
             extra_infer = float(best["inference_flops"]) - base_cost
             extra_train = base_train - float(best["train_flops"])
@@ -175,4 +175,35 @@ def exchange_table(points: pd.DataFrame, base_budget: int) -> pd.DataFrame:
                 "training FLOPs saved": extra_train,
                 "break-even problems": extra_train / extra_infer if len(reach) and extra_infer > 0 else np.nan,
             })
+    return pd.DataFrame(rows)
+
+
+def skill_jumps(points: pd.DataFrame, base_budget: int, threshold: float = 0.5) -> pd.DataFrame:
+    """Per difficulty group, the training step where the skill appears and what test-time compute did on either side.
+
+    `before` is the last checkpoint whose greedy accuracy at `base_budget` is below `threshold`, `after` the next one.
+    Returned per group: both steps and their training FLOPs; greedy accuracy at both; the best accuracy any test-time
+    setting in the grid reaches at `before` (and the most inference FLOPs per problem it tried, relative to greedy
+    at the base budget); whether `after`'s greedy accuracy is within noise of the final checkpoint's (its 95%
+    interval reaches the final's point estimate)."""
+    rows = []
+    final = points["step"].max()
+    for group, g in points.groupby("group", sort=False):
+        base = g[(g["method"] == "greedy Stop") & (g["level"] == base_budget)].set_index("step").sort_index()
+        below = base[base["accuracy"] < threshold]
+        above = base[base["accuracy"] >= threshold]
+        if below.empty or above.empty or below.index.max() > above.index.min():
+            rows.append({"group": group, "jump": False})
+            continue
+        before, after = int(below.index.max()), int(above.index.min())
+        tried = g[g["step"] == before]
+        best = tried.loc[tried["accuracy"].idxmax()]
+        rows.append({
+            "group": group, "jump": True, "before": before, "after": after,
+            "train_ratio": base.loc[after, "train_flops"] / base.loc[before, "train_flops"],
+            "greedy_before": base.loc[before, "accuracy"], "greedy_after": base.loc[after, "accuracy"],
+            "best_before": best["accuracy"], "best_before_by": f"{best['method']} {int(best['level'])}",
+            "most_inference_ratio": tried["inference_flops"].max() / base.loc[before, "inference_flops"],
+            "final": base.loc[final, "accuracy"], "after_within_noise": bool(base.loc[after, "hi"] >= base.loc[final, "accuracy"]),
+        })
     return pd.DataFrame(rows)

@@ -121,10 +121,14 @@ def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
 def exchange_summary(table: pd.DataFrame, problems_per_group: int) -> str:
     """The exchange table (helpers.reasoner.exchange.exchange_table) in sentences, one per difficulty group, and a
     verdict that follows the pattern: where earlier checkpoints buy the accuracy back, and where they cannot."""
-    sentences, bought, not_bought = [], [], []
+    sentences, bought, not_bought, matched = [], [], [], []
     for group, rows in table.groupby("group", sort=False):
         reached = rows[rows.reached]
         target = rows["target accuracy"].iloc[0]
+        if target == 0:
+            sentences.append(f"**{group}**: the final checkpoint solves none of these at its base setting; there is "
+                             "no accuracy to buy back.")
+            continue
         if reached.empty:
             best = rows.sort_values("step").iloc[-1]
             not_bought.append(group)
@@ -132,27 +136,68 @@ def exchange_summary(table: pd.DataFrame, problems_per_group: int) -> str:
                              f"the grid; the latest of them, step {best.step:,}, tops out at {best.accuracy:.0%} "
                              f"({best.by}).")
             continue
-        bought.append(group)
         first = reached.sort_values("step").iloc[0]
         ratio = first["× final's inference"]
+        (bought if ratio > 1 else matched).append(group)
         cost = (f"{ratio:.1f}× the final checkpoint's inference FLOPs per problem; the "
                 f"{first['training FLOPs saved']:.1e} training FLOPs it saved pay for that extra inference over "
                 f"{first['break-even problems']:,.0f} problems" if ratio > 1 else
                 "no more inference FLOPs than the final checkpoint's")
-        sentences.append(f"**{group}** (target {target:.0%}): step {first.step:,} already reaches it, with {first.by} at "
-                         f"{cost}; {len(reached)} of {len(rows)} earlier checkpoints can buy the accuracy back.")
-    if bought and not_bought:
+        sentences.append(f"**{group}** (target {target:.0%}): step {first.step:,} is the first to reach it within noise, with "
+                         f"{first.by} at {cost}.")
+    if matched and not bought:
+        verdict = (f"In {', '.join(matched)} the first checkpoint within noise of the target gets there without extra "
+                   "test-time compute: the checkpoints before it fall short with every setting in the grid, so no "
+                   "checkpoint here trades training for thinking at this target.")
+    elif bought and not_bought:
         verdict = (f"Test-time compute substitutes for training compute on {', '.join(bought)}, and not on "
                    f"{', '.join(not_bought)}: Snell et al.'s (2024) pattern at toy scale. An undertrained model that can "
                    "do each step some of the time gains from votes and longer thinking; one that lacks the steps gains "
                    "nothing, and only training supplies them.")
-    elif bought:
+    elif bought and not matched:
         verdict = ("In every difficulty group some earlier checkpoint buys the final accuracy back with test-time compute: "
                    "within this grid, thinking substitutes for training everywhere, at the price in the table.")
+    elif bought:
+        verdict = (f"Test-time compute buys the target back in {', '.join(bought)}; in {', '.join(matched)} the first "
+                   "checkpoint to reach it needs no extra test-time compute.")
     else:
         verdict = ("No earlier checkpoint reaches the final checkpoint's accuracy in any group: within this grid, "
                    "test-time compute does not substitute for training compute.")
     noise = (f" Accuracies are over {problems_per_group} problems per group (one problem is "
-             f"{100 / problems_per_group:.1f} points), and the table compares point estimates: where a target is met by "
-             "a point or two, it is met within noise.")
+             f"{100 / problems_per_group:.1f} points); a target counts as reached when the setting's 95% bootstrap "
+             "interval reaches it, i.e. within noise.")
     return "\n\n".join(sentences) + "\n\n" + verdict + noise
+
+
+def jump_summary(jumps: pd.DataFrame, problems_per_group: int) -> str:
+    """The skill jumps (helpers.reasoner.exchange.skill_jumps) in sentences, with a verdict that follows them."""
+    sentences, blocked = [], []
+    for _, j in jumps.iterrows():
+        if not j["jump"]:
+            sentences.append(f"**{j['group']}**: greedy accuracy does not cross 50% once and for all across the "
+                             "checkpoints, so there is no single step where the skill appears.")
+            continue
+        before, after = int(j["before"]), int(j["after"])  # float when another group has no jump (NaN column)
+        gain_tt = j["best_before"] - j["greedy_before"]
+        blocked.append(gain_tt < 0.1)
+        sentences.append(
+            f"**{j['group']}**: between steps {before:,} and {after:,} ({j['train_ratio']:.2f}× the training "
+            f"FLOPs) greedy accuracy jumps from {j['greedy_before']:.0%} to {j['greedy_after']:.0%}. At step "
+            f"{before:,}, the best the grid's test-time compute reaches is {j['best_before']:.0%} ({j['best_before_by']}), "
+            f"spending up to {j['most_inference_ratio']:.0f}× the inference FLOPs of one greedy answer. Step "
+            f"{after:,}'s greedy accuracy is {'within noise of' if j['after_within_noise'] else 'below'} the final "
+            f"checkpoint's {j['final']:.0%}.")
+    if blocked and all(blocked):
+        verdict = ("So in every group the exchange rate is one-sided: before the skill exists, up to ten times the inference "
+                   "per problem (longer thinking or more votes) buys less than 10 points, while the next checkpoint's "
+                   "modest extra training buys nearly everything. This is the hard-problem half of Snell et al.'s (2024) "
+                   "finding; the trade Jones (2021) measures, test-time compute standing in for training, can only exist "
+                   "after the jump, where a model solves a problem some of the time (Figure 2: the dashed maj@m curves "
+                   "of the later checkpoints).")
+    elif blocked and any(blocked):
+        verdict = ("The exchange differs by group: where the best test-time setting at the earlier checkpoint stays within "
+                   "10 points of its greedy accuracy, training could not be bought back with thinking; elsewhere it partly could.")
+    else:
+        verdict = "Before the jump, test-time compute already recovers part of the accuracy: thinking substitutes for some training."
+    return "\n\n".join(sentences) + "\n\n" + verdict + (
+        f" (Accuracies over {problems_per_group} problems per group: one problem is {100 / problems_per_group:.1f} points.)")

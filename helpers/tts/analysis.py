@@ -242,7 +242,9 @@ def three_questions(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, grader: st
     matched_m = int(matched.m)
     return {"top_budget": int(top_budget), "best_mode": best_mode, "seq_acc": seq_acc, "seq_tokens": seq_tokens,
             "matched_m": matched_m, "matched_tokens": matched.thinking_tokens,
-            "at": par[par.m == matched_m].set_index("rule")["mean"], "m1": par[par.m == 1].set_index("rule")["mean"],
+            "seq_std": float(at_top.loc[best_mode, f"{grader}_std"]),
+            "at": par[par.m == matched_m].set_index("rule")["mean"], "at_lo": par[par.m == matched_m].set_index("rule")["lo"],
+            "at_hi": par[par.m == matched_m].set_index("rule")["hi"], "m1": par[par.m == 1].set_index("rule")["mean"],
             "m_max": int(par.m.max()), "top": par[par.m == par.m.max()].set_index("rule")["mean"],
             "seq_seconds": float(np.mean([seconds[name] for name in seq_names])), "par_seconds": seconds[par_name]}
 
@@ -367,3 +369,14 @@ def separated(table: pd.DataFrame, key: str, better: str, worse: str) -> list[in
     """The difficulties k at which `better`'s 95% interval lies wholly above `worse`'s (not within noise)."""
     wide = table.pivot_table(index="k", columns=key, values=["lo", "hi"])
     return [int(k) for k in wide.index if wide.loc[k, ("lo", better)] > wide.loc[k, ("hi", worse)]]
+
+
+def chance_distinct(m: int, n_values: int) -> float:
+    """Expected number of distinct values among m uniform draws from n_values: the diversity of pure guessing."""
+    return n_values * (1 - (1 - 1 / n_values) ** m)
+
+
+def one_pass_budget(k: int, budgets: Sequence[int], step_tokens: int = 6) -> int | None:
+    """The smallest budget that holds one whole pass of a k-operand chain (step_tokens per step), or None."""
+    fits = [b for b in sorted(budgets) if b >= step_tokens * (k - 1)]
+    return fits[0] if fits else None

@@ -87,14 +87,26 @@ def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, "Stud
 
     params = Part2Params.from_dict(values)
     study, problems, source = dict(params.study), None, None
+    checkpoint = study.pop("checkpoint", "final")
     if study.get("model") == REASONER or (study.get("problems") or {}).get("source") == CHAINS:
         run = reasoner_run(params, values["out_dir"])
         if study.get("model") == REASONER:
-            study["model"] = rel(run.final)
+            study["model"] = rel(pick_checkpoint(run, checkpoint))
         if (study.get("problems") or {}).get("source") == CHAINS:
             problems, source = reasoner_problems(params), CHAINS
     return params, Study.from_params(study, section=section, out_dir=values["out_dir"], problems=problems,
                                      problem_source=source)
+
+
+def pick_checkpoint(run: "ReasonerRun", checkpoint: str | int) -> "Path":
+    """The folder of checkpoint `checkpoint` (a training step, or "final") of a reasoner run."""
+    steps = [c["step"] for c in run.checkpoints]
+    if checkpoint == "final":
+        return run.final
+    if checkpoint not in steps:
+        raise ValueError(f"study.checkpoint {checkpoint!r} is not a checkpoint of this reasoner run; allowed: "
+                         f"'final' or one of {steps}")
+    return run.checkpoints[steps.index(checkpoint)]["folder"]
 
 
 def reasoner_config(params: Part2Params) -> "ReasonerTrainConfig":
