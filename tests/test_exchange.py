@@ -101,3 +101,19 @@ def test_skill_jump_is_found_and_phrased():
     text = jump_summary(jumps.reset_index(), problems_per_group=4)
     assert "between steps 10 and 20 (4.00× the training FLOPs) greedy accuracy jumps from 0% to 100%" in text
     assert "does not cross 50%" in text
+
+
+def test_paired_difference_cancels_problem_difficulty():
+    from helpers.tts.analysis import paired_vs_baseline, solved_first_m
+
+    def pool(correct_first):  # 3 seeds per problem; the strategy is right on problems 0-9 with its first sample
+        return pd.DataFrame([dict(problem_id=f"p{i:02d}", seed=s, gold=1,
+                                  exact_answer=1 if (s == 0 and i < correct_first) or s > 0 and i < 5 else 2)
+                             for i in range(20) for s in range(3)])
+
+    base, strat = pool(5), pool(10)
+    assert solved_first_m(strat, 1, "maj@m").sum() == 10 and solved_first_m(base, 1, "maj@m").sum() == 5
+    table = paired_vs_baseline({"baseline": base, "s": strat}, {"baseline": 10, "s": 10}, [10], n_boot=300,
+                               rules=["maj@m"]).iloc[0]
+    assert table["paired Δ"] == 0.25 and table.m == 1
+    assert 0 < table["paired lo"] <= 0.25 <= table["paired hi"] < 0.5  # never below zero: no problem got worse

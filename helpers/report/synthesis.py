@@ -61,9 +61,14 @@ def best_improvement(improvements: ImprovementsFacts) -> str:
     if rows.empty:
         return ""
     top = rows.loc[rows["vs baseline"].idxmax()]
-    lo = float(top["95% interval"].split("–")[0].rstrip("%")) / 100
-    verdict = ("its 95% interval lies above the baseline" if lo > top.accuracy - top["vs baseline"] else
-               "within the bootstrap noise of this small problem set, so not evidence of an improvement")
+    if "paired lo" in top and top["paired lo"] == top["paired lo"]:  # a paired interval (same problems, both sides)
+        verdict = (f"paired on the same problems {top['paired Δ']:+.1%} (95% interval {top['paired lo']:+.1%} to "
+                   f"{top['paired hi']:+.1%}): " + ("beyond noise" if top["paired lo"] > 0 or top["paired hi"] < 0 else
+                                                   "within noise, so not evidence of a difference"))
+    else:
+        lo = float(top["95% interval"].split("–")[0].rstrip("%")) / 100
+        verdict = ("its 95% interval lies above the baseline" if lo > top.accuracy - top["vs baseline"] else
+                   "within the bootstrap noise of this small problem set, so not evidence of an improvement")
     return (f" In 2.4 the best deployable change at a fixed total budget was **{top.strategy}** "
             f"({top['vs baseline']:+.1%} maj@m at {int(top['total budget']):,} total thinking tokens) — {verdict}.")
 

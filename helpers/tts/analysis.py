@@ -380,3 +380,41 @@ def one_pass_budget(k: int, budgets: Sequence[int], step_tokens: int = 6) -> int
     """The smallest budget that holds one whole pass of a k-operand chain (step_tokens per step), or None."""
     fits = [b for b in sorted(budgets) if b >= step_tokens * (k - 1)]
     return fits[0] if fits else None
+
+
+def solved_first_m(pool: pd.DataFrame, m: int, rule: str, grader: str = "exact") -> pd.Series:
+    """Per problem: solved under `rule` by its first m samples in seed order (deterministic, no resampling)."""
+    from .aggregate import solved
+
+    _check(pool, ["problem_id", "seed", "gold", f"{grader}_answer"])
+    out = {}
+    for pid, g in pool.sort_values(["problem_id", "seed"]).groupby("problem_id"):
+        out[pid] = bool(solved(rule, g[f"{grader}_answer"].tolist()[:m], g["gold"].iloc[0]))
+    return pd.Series(out, dtype=bool)
+
+
+def paired_vs_baseline(pools: dict[str, pd.DataFrame], budgets: dict[str, int], totals: Sequence[int],
+                       grader: str = "exact", rules: Sequence[str] = RULES, n_boot: int = 1000,
+                       seed: int = 0) -> pd.DataFrame:
+    """2.4, paired: for every strategy (pools other than "baseline"), total thinking budget and rule, each problem's
+    solved-or-not with m = total / per-sample budget samples (the first m in seed order) minus the baseline's on the
+    same problem; the mean difference and its 95% bootstrap interval over problems (the same problems resampled for
+    both, so problem difficulty cancels)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name, pool in pools.items():
+        if name == "baseline":
+            continue
+        for total in totals:
+            m, m_base = total // budgets[name], total // budgets["baseline"]
+            if m < 1 or m > pool["seed"].nunique() or m_base > pools["baseline"]["seed"].nunique():
+                continue
+            for rule in rules:
+                mine = solved_first_m(pool, m, rule, grader)
+                base = solved_first_m(pools["baseline"], m_base, rule, grader).reindex(mine.index)
+                diff = (mine.astype(float) - base.astype(float)).to_numpy()
+                boot = rng.choice(diff, size=(n_boot, len(diff)), replace=True).mean(axis=1)
+                rows.append({"strategy": name, "total budget": total, "rule": rule, "m": m, "baseline m": m_base,
+                             "paired Δ": diff.mean(), "paired lo": np.percentile(boot, 2.5),
+                             "paired hi": np.percentile(boot, 97.5)})
+    return pd.DataFrame(rows)
