@@ -39,3 +39,32 @@ def test_curve_at_full_pool_and_monotone_best_of():
     assert (curve["lo"] <= curve["mean"]).all() and (curve["mean"] <= curve["hi"]).all()
     with pytest.raises(ValueError, match="ms must lie in 1..4"):
         scaling_curve(pool, [5], "answer")
+
+
+def test_vectorised_curve_matches_the_rules_sample_by_sample():
+    """With m = M and one problem, every replicate sees all answers: each rule's value is exactly solved()'s."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(200):
+        M = rng.randint(1, 6)
+        answers = [rng.choice([None, float("nan"), 1, 2, 3]) for _ in range(M)]
+        gold = rng.choice([1, 2, 4])
+        pool = pd.DataFrame({"problem_id": ["p"] * M, "gold": [gold] * M, "answer": answers})
+        curve = scaling_curve(pool, [M], "answer", n_boot=3, seed=1).set_index("rule")["mean"]
+        # the vectorised draw permutes the answers, so ties in maj@m may go either way; check the permutation-free rules
+        # exactly and maj@m whenever the plurality is unique
+        assert curve["majority"] == solved("majority", answers, gold)
+        assert curve["best-of-m"] == solved("best-of-m", answers, gold)
+        counts = pd.Series([a for a in answers if a == a and a is not None]).value_counts()
+        if len(counts) and (counts == counts.max()).sum() == 1:
+            assert curve["maj@m"] == solved("maj@m", answers, gold)
+
+
+def test_nan_answers_in_a_pandas_column_never_vote():
+    # every problem has the answers [no answer, gold]: maj@2 must be 1.0 (NaN is "no answer", not a rival)
+    pool = pd.DataFrame({"problem_id": [p for p in "abcdefgh" for _ in range(2)], "gold": [5] * 16,
+                         "answer": [None, 5.0] * 8})
+    assert pool["answer"].isna().sum() == 8
+    curve = scaling_curve(pool, [2], "answer", n_boot=50).set_index("rule")["mean"]
+    assert curve["maj@m"] == 1.0 and curve["best-of-m"] == 1.0 and curve["majority"] == 0.0

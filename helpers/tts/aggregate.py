@@ -57,8 +57,11 @@ def scaling_curve(pool: pd.DataFrame, ms: Sequence[int], answer_col: str, n_boot
     pool: one row per sample with columns problem_id, gold and `answer_col`. Each bootstrap replicate
     resamples the problems with replacement and, per problem, draws m of its M samples without replacement.
     Returns one row per (rule, m): `mean` is the bootstrap mean, `lo`/`hi` its 2.5/97.5 percentiles and
-    `std` its standard deviation.
-    """
+    `std` its standard deviation. Vectorised over replicates and problems (numpy); the rules are those of
+    `solved` (ties in maj@m go to the answer drawn first; no answer never votes)."""
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise ValueError(f"aggregation rule(s) {unknown} unknown; allowed: {', '.join(RULES)}")
     groups = {pid: (g["gold"].iloc[0], g[answer_col].tolist()) for pid, g in pool.groupby("problem_id", sort=True)}
     sizes = {len(answers) for _, answers in groups.values()}
     if len(sizes) != 1:
@@ -66,22 +69,27 @@ def scaling_curve(pool: pd.DataFrame, ms: Sequence[int], answer_col: str, n_boot
     M = sizes.pop()
     if not ms or max(ms) > M or min(ms) < 1:
         raise ValueError(f"ms must lie in 1..{M} (samples per problem), got {list(ms)}")
+    # answers as integer codes: -1 = no answer; a gold never answered gets a code no answer has
+    values = {a for _, answers in groups.values() for a in answers if has_answer(a)}
+    code = {v: i for i, v in enumerate(sorted(values, key=float))}
+    answers = np.array([[code[a] if has_answer(a) else -1 for a in ans] for _, ans in groups.values()])
+    gold = np.array([code.get(g, -2) for g, _ in groups.values()])
     rng = np.random.default_rng(seed)
-    ids = list(groups)
+    P = len(groups)
     rows = []
     for m in ms:
-        scores = {rule: np.empty(n_boot) for rule in rules}
-        for b in range(n_boot):
-            hits = dict.fromkeys(rules, 0)
-            for k in rng.choice(len(ids), size=len(ids), replace=True):
-                gold, answers = groups[ids[k]]
-                picked = [answers[i] for i in rng.choice(M, size=m, replace=False)]
-                for rule in rules:
-                    hits[rule] += solved(rule, picked, gold)
-            for rule in rules:
-                scores[rule][b] = hits[rule] / len(ids)
+        problems = rng.integers(0, P, size=(n_boot, P))
+        picked = np.argsort(rng.random((n_boot, P, M)), axis=2)[:, :, :m]  # m of M, without replacement
+        drawn = answers[problems[..., None], picked]  # (n_boot, P, m)
+        right = drawn == gold[problems][..., None]
+        hits = {"majority": right.sum(-1) > m / 2, "best-of-m": right.any(-1)}
+        if "maj@m" in rules:
+            votes = ((drawn[..., :, None] == drawn[..., None, :]) & (drawn[..., None, :] >= 0)).sum(-1)
+            votes[drawn < 0] = -1
+            winner = np.take_along_axis(drawn, votes.argmax(-1)[..., None], -1)[..., 0]  # first of the tied
+            hits["maj@m"] = (winner == gold[problems]) & (winner >= 0)
         for rule in rules:
-            s = scores[rule]
-            rows.append({"rule": rule, "m": m, "mean": s.mean(), "std": s.std(ddof=1) if n_boot > 1 else 0.0,
-                         "lo": np.percentile(s, 2.5), "hi": np.percentile(s, 97.5)})
+            scores = hits[rule].mean(axis=1)
+            rows.append({"rule": rule, "m": m, "mean": scores.mean(), "std": scores.std(ddof=1) if n_boot > 1 else 0.0,
+                         "lo": np.percentile(scores, 2.5), "hi": np.percentile(scores, 97.5)})
     return pd.DataFrame(rows)
