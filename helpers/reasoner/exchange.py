@@ -13,7 +13,6 @@ from its prompt, thinking and answer tokens (helpers.reasoner.model.sequence_flo
 """
 from __future__ import annotations
 
-import gc
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -84,8 +83,7 @@ def run_grid(params: Any, out_dir: str, progress: bool | None = None) -> pd.Data
         for kind, setting in grid.settings().items():
             df = study.run(setting).assign(kind=kind, step=ckpt["step"], train_flops=ckpt["train_flops"])
             frames.append(df)
-        study._engine = None  # free this checkpoint's vLLM engine before the next one starts
-        gc.collect()
+        study.close()  # free this checkpoint's engine before the next one starts
     samples = pd.concat(frames, ignore_index=True)
     cfg = ReasonerConfig(**json.loads((run.final / "reasoner.json").read_text())["config"])
     prompt_len = prompt_lengths(run.final, problems, grid.prompt)

@@ -234,6 +234,13 @@ class Study:
             self._engine = make_engine(self.backend, self.model, **self.engine_kwargs)
         return self._engine
 
+    def close(self) -> None:
+        """Drop the engine (vLLM frees its KV cache once the last reference goes), e.g. before loading another model."""
+        import gc
+
+        self._engine = None
+        gc.collect()
+
     def run_id(self, setting: Setting) -> str:
         import hashlib
         import json
