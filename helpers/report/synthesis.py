@@ -117,6 +117,7 @@ def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
                 ax.plot(rows["inference_flops"], rows["accuracy"], ls=style, marker="o" if style == "-" else ".",
                         ms=3, color=colour, label=f"step {step:,} ({flops:.1e} train FLOPs)" if method == "greedy Stop" else None)
         ax.set(xscale="log", xlabel="inference FLOPs per problem (log)", title=group, ylim=(-0.03, 1.03))
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())  # minor labels of a short log axis overlap
     axes[0][0].set_ylabel("accuracy (exact_match)")
     axes[0][-1].legend(fontsize=7, loc="lower right")
     caption(fig, note)

@@ -142,7 +142,10 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
                         label=f"k = {k}")
             ax.axvline(6 * (k - 1), color=colour, lw=0.8, ls=":")
         ax.set_xscale("log", base=2)
-        ax.set(xlabel="thinking budget (tokens, log scale); dotted: one pass of the chain", title=mode.capitalize(),
+        budgets = sorted(part["budget"].unique())
+        ax.set_xticks(budgets, [str(b) for b in budgets])
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.set(xlabel="thinking budget (tokens, log scale)", title=f"{mode.capitalize()} (dotted: one pass of the chain)",
                ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel("accuracy (exact_match)")
     axes[0][-1].legend(fontsize=8, ncol=2)
