@@ -2,7 +2,6 @@
 import math
 
 import pandas as pd
-import pytest
 
 from helpers.gpt.ablations import censored_runs, describe, distinct_configs, study_configs
 from helpers.gpt.analysis import final_results, grokked, rows_matching, seed_summary, verify_tasks

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from helpers.reasoner import task as T
-from helpers.reasoner.model import Reasoner, ReasonerConfig, export, load
+from helpers.reasoner.model import load
 from helpers.reasoner.tokenizer import EOS, THINK_END, build_tokenizer, prompt_text
 from helpers.reasoner.train import ReasonerTrainConfig, encode_example, make_batch, train
 from helpers.tts.grading import grade

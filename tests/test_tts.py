@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from helpers.tts.engines import Sampling, ScriptedEngine
+from helpers.tts.engines import ScriptedEngine
 from helpers.tts.problems import Problem
 from helpers.tts.prompting import PromptConfig
 from helpers.tts.traces import TraceStore

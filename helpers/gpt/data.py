@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from ..common import write_atomic
 from .config import TrainConfig
 from .tokenizer import ArithmeticTokenizer, CharTokenizer, Tokenizer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass

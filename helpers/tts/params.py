@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,6 +20,10 @@ from .engines import Sampling
 from .prompting import PromptConfig
 from .study import Setting, plan
 from ..common import rel
+
+if TYPE_CHECKING:
+    from ..reasoner.train import ReasonerRun, ReasonerTrainConfig
+    from .study import Study
 
 STRATEGY_KEYS = ("label", "description", "sampling", "budget", "mode", "samples")
 
@@ -79,7 +84,7 @@ REASONER = "builtin:reasoner"  # the project's own reasoning model (helpers.reas
 CHAINS = "builtin:chains"  # its held-out problems
 
 
-def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, "Study"]:
+def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, Study]:
     """The typed parameters and the Study writing under <out_dir>/<section>/, from a notebook's resolved
     parameters (helpers.report.params.load("part2", ...), which add out_dir). With model builtin:reasoner the
     reasoner is trained first (or its stored run reused) and its final checkpoint is the model."""
@@ -98,7 +103,7 @@ def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, "Stud
                                      problem_source=source)
 
 
-def pick_checkpoint(run: "ReasonerRun", checkpoint: str | int) -> "Path":
+def pick_checkpoint(run: ReasonerRun, checkpoint: str | int) -> Path:
     """The folder of checkpoint `checkpoint` (a training step, or "final") of a reasoner run."""
     steps = [c["step"] for c in run.checkpoints]
     if checkpoint == "final":
@@ -109,7 +114,7 @@ def pick_checkpoint(run: "ReasonerRun", checkpoint: str | int) -> "Path":
     return run.checkpoints[steps.index(checkpoint)]["folder"]
 
 
-def reasoner_config(params: Part2Params) -> "ReasonerTrainConfig":
+def reasoner_config(params: Part2Params) -> ReasonerTrainConfig:
     from ..reasoner.train import ReasonerTrainConfig
 
     if not params.reasoner:
@@ -117,7 +122,7 @@ def reasoner_config(params: Part2Params) -> "ReasonerTrainConfig":
     return ReasonerTrainConfig.from_dict(params.reasoner)
 
 
-def reasoner_run(params: Part2Params, out_dir: str) -> "ReasonerRun":
+def reasoner_run(params: Part2Params, out_dir: str) -> ReasonerRun:
     """The trained reasoner (reused when its run folder is finished, else trained now: minutes on a CPU)."""
     from ..reasoner.train import train
 
