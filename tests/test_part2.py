@@ -93,3 +93,9 @@ def test_a_checkpoint_that_does_not_exist_is_named(tmp_path):
     assert part2.pick_checkpoint(run, 10) == tmp_path / "a" and part2.pick_checkpoint(run, "final") == tmp_path / "b"
     with pytest.raises(ValueError, match=r"study.checkpoint 15 .* one of \[10, 20\]"):
         part2.pick_checkpoint(run, 15)
+
+
+def test_chain_problems_take_per_k_and_name_anything_else():
+    assert len(part2.reasoner_problems(typed(study={**typed().study, "problems": {"source": part2.CHAINS, "per_k": 5}}))) == 35
+    with pytest.raises(ValueError, match=r"builtin:chains takes only 'per_k'.*\['limit'\]"):
+        part2.reasoner_problems(typed(study={**typed().study, "problems": {"source": part2.CHAINS, "limit": 3}}))

@@ -117,7 +117,7 @@ def operating_points(samples: pd.DataFrame, groups: dict[str, list[int]], n_boot
     """One row per (group, checkpoint, test-time setting): accuracy (exact_match) with a bootstrap interval over
     problems, and mean inference FLOPs per problem. Sequential points are the greedy budgets; parallel points are
     maj@m over the first m samples of the pool (m = 1..M)."""
-    from ..tts.aggregate import plurality_answer
+    from ..tts.analysis import solved_first_m
 
     rng = np.random.default_rng(seed)
     rows = []
@@ -131,21 +131,20 @@ def operating_points(samples: pd.DataFrame, groups: dict[str, list[int]], n_boot
                 rows.append(_point(group, step, train_flops, "greedy Stop", budget, hits,
                                    b["inference_flops"].mean(), rng, n_boot))
             pool = at_step[at_step["kind"] == "parallel"].sort_values(["problem_id", "seed"])
-            by_problem = list(pool.groupby("problem_id"))
-            M = min(len(g) for _, g in by_problem) if by_problem else 0
+            M = int(pool.groupby("problem_id").size().min()) if len(pool) else 0
             for m in range(1, M + 1):
-                hits = np.array([float(plurality_answer(g["exact_answer"].tolist()[:m]) == g["gold"].iloc[0])
-                                 for _, g in by_problem])
-                cost = np.mean([g["inference_flops"].iloc[:m].sum() for _, g in by_problem])
+                hits = solved_first_m(pool, m, "maj@m").to_numpy(dtype=float)
+                cost = pool.groupby("problem_id")["inference_flops"].apply(lambda f: f.iloc[:m].sum()).mean()
                 rows.append(_point(group, step, train_flops, "maj@m", m, hits, cost, rng, n_boot))
     return pd.DataFrame(rows)
 
 
 def _point(group, step, train_flops, method, level, hits, cost, rng, n_boot) -> dict[str, Any]:
-    boot = rng.choice(hits, size=(n_boot, len(hits)), replace=True).mean(axis=1) if len(hits) else np.array([np.nan])
+    from ..tts.analysis import bootstrap_mean
+
+    accuracy, lo, hi = bootstrap_mean(hits, rng, n_boot)
     return {"group": group, "step": int(step), "train_flops": train_flops, "method": method, "level": int(level),
-            "accuracy": hits.mean() if len(hits) else np.nan, "lo": np.percentile(boot, 2.5),
-            "hi": np.percentile(boot, 97.5), "problems": len(hits), "inference_flops": float(cost)}
+            "accuracy": accuracy, "lo": lo, "hi": hi, "problems": len(hits), "inference_flops": float(cost)}
 
 
 def exchange_table(points: pd.DataFrame, base_budget: int) -> pd.DataFrame:

@@ -119,12 +119,29 @@ def held_out_problems(task: ChainTask, per_k: int, seed: int = 1234) -> list[Pro
     return problems
 
 
+STEP_TOKENS = 6  # one step "a+b=c\n" is 6 tokens: numbers, operators and the newline are one token each
+
+
+def pass_tokens(k: int) -> int:
+    """Thinking tokens of one whole pass of a k-operand chain (k - 1 steps)."""
+    return STEP_TOKENS * (k - 1)
+
+
+def _chain_id(problem_id: str) -> tuple[int, int]:
+    head, _, tail = problem_id.partition("-")
+    if not head.startswith("k") or not head[1:].isdigit() or not tail.isdigit():
+        raise ValueError(f"problem id {problem_id!r} is not a chain id 'k<k>-<index>'")
+    return int(head[1:]), int(tail)
+
+
 def difficulty(problem_id: str) -> int:
     """k from a problem id 'k<k>-<index>'."""
-    head = problem_id.split("-", 1)[0]
-    if not head.startswith("k") or not head[1:].isdigit():
-        raise ValueError(f"problem id {problem_id!r} is not a chain id 'k<k>-<index>'")
-    return int(head[1:])
+    return _chain_id(problem_id)[0]
+
+
+def index(problem_id: str) -> int:
+    """The index within its difficulty from a problem id 'k<k>-<index>'."""
+    return _chain_id(problem_id)[1]
 
 
 # ------------------------------------------------------------------------------------------- training text

@@ -348,6 +348,14 @@ def with_difficulty(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(k=df["problem_id"].map(difficulty))
 
 
+def bootstrap_mean(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> tuple[float, float, float]:
+    """Mean of per-problem values and the 2.5/97.5 percentiles of its bootstrap over problems (NaN when empty)."""
+    if not len(values):
+        return np.nan, np.nan, np.nan
+    boot = rng.choice(values, size=(n_boot, len(values)), replace=True).mean(axis=1)
+    return float(values.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
+
+
 def by_difficulty(df: pd.DataFrame, keys: Sequence[str], grader: str = "exact", n_boot: int = 1000,
                   seed: int = 0) -> pd.DataFrame:
     """Accuracy per difficulty k and `keys`: each problem's correctness is first averaged over its seeds, then the
@@ -359,9 +367,8 @@ def by_difficulty(df: pd.DataFrame, keys: Sequence[str], grader: str = "exact", 
     rows = []
     for group, part in per_problem.groupby([*keys, "k"], sort=True):
         hits = part[f"{grader}_correct"].to_numpy(dtype=float)
-        boot = rng.choice(hits, size=(n_boot, len(hits)), replace=True).mean(axis=1)
-        rows.append({**dict(zip([*keys, "k"], group)), "problems": len(hits), "accuracy": hits.mean(),
-                     "lo": np.percentile(boot, 2.5), "hi": np.percentile(boot, 97.5)})
+        accuracy, lo, hi = bootstrap_mean(hits, rng, n_boot)
+        rows.append({**dict(zip([*keys, "k"], group)), "problems": len(hits), "accuracy": accuracy, "lo": lo, "hi": hi})
     return pd.DataFrame(rows)
 
 
@@ -376,9 +383,11 @@ def chance_distinct(m: int, n_values: int) -> float:
     return n_values * (1 - (1 - 1 / n_values) ** m)
 
 
-def one_pass_budget(k: int, budgets: Sequence[int], step_tokens: int = 6) -> int | None:
-    """The smallest budget that holds one whole pass of a k-operand chain (step_tokens per step), or None."""
-    fits = [b for b in sorted(budgets) if b >= step_tokens * (k - 1)]
+def one_pass_budget(k: int, budgets: Sequence[int]) -> int | None:
+    """The smallest budget that holds one whole pass of a k-operand chain, or None."""
+    from ..reasoner.task import pass_tokens
+
+    fits = [b for b in sorted(budgets) if b >= pass_tokens(k)]
     return fits[0] if fits else None
 
 
@@ -413,8 +422,7 @@ def paired_vs_baseline(pools: dict[str, pd.DataFrame], budgets: dict[str, int], 
                 mine = solved_first_m(pool, m, rule, grader)
                 base = solved_first_m(pools["baseline"], m_base, rule, grader).reindex(mine.index)
                 diff = (mine.astype(float) - base.astype(float)).to_numpy()
-                boot = rng.choice(diff, size=(n_boot, len(diff)), replace=True).mean(axis=1)
+                mean, lo, hi = bootstrap_mean(diff, rng, n_boot)
                 rows.append({"strategy": name, "total budget": total, "rule": rule, "m": m, "baseline m": m_base,
-                             "paired Δ": diff.mean(), "paired lo": np.percentile(boot, 2.5),
-                             "paired hi": np.percentile(boot, 97.5)})
+                             "paired Δ": mean, "paired lo": lo, "paired hi": hi})
     return pd.DataFrame(rows)

@@ -131,13 +131,16 @@ def reasoner_run(params: Part2Params, out_dir: str) -> ReasonerRun:
 
 def reasoner_problems(params: Part2Params) -> list:
     """The reasoner's held-out problems, `held_out_per_k` per difficulty (never seen in training)."""
-    from ..reasoner.task import held_out_problems
+    from ..reasoner.task import held_out_problems, index
 
     cfg = reasoner_config(params)
-    limit = (params.study.get("problems") or {}).get("per_k")
-    per_k = min(limit, cfg.held_out_per_k) if limit else cfg.held_out_per_k
-    return [p for p in held_out_problems(cfg.task, cfg.held_out_per_k, cfg.held_out_seed)
-            if int(p.id.split("-")[1]) < per_k]
+    spec = dict(params.study.get("problems") or {})
+    unknown = sorted(set(spec) - {"source", "per_k"})
+    if unknown:
+        raise ValueError(f"problems: {CHAINS} takes only 'per_k' (at most reasoner.held_out_per_k = "
+                         f"{cfg.held_out_per_k}); got {unknown}")
+    per_k = min(spec.get("per_k") or cfg.held_out_per_k, cfg.held_out_per_k)
+    return [p for p in held_out_problems(cfg.task, cfg.held_out_per_k, cfg.held_out_seed) if index(p.id) < per_k]
 
 
 def warmup_settings(p: Part2Params) -> dict[str, Setting]:

@@ -133,6 +133,8 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
     """2.2: accuracy against the thinking budget, one line per difficulty k, one panel per intervention."""
     modes = list(dict.fromkeys(table["mode"]))
     fig, axes = plt.subplots(1, len(modes), figsize=(6.5 * len(modes), 4.5), sharey=True, squeeze=False)
+    from ..reasoner.task import pass_tokens
+
     colours = sns.color_palette("viridis", table["k"].nunique())
     for ax, mode in zip(axes[0], modes):
         part = table[table["mode"] == mode]
@@ -140,7 +142,7 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
             yerr = np.vstack([rows["accuracy"] - rows["lo"], rows["hi"] - rows["accuracy"]])
             ax.errorbar(rows["budget"], rows["accuracy"], yerr=yerr, capsize=2, marker="o", ms=4, color=colour,
                         label=f"k = {k}")
-            ax.axvline(6 * (k - 1), color=colour, lw=0.8, ls=":")
+            ax.axvline(pass_tokens(k), color=colour, lw=0.8, ls=":")
         ax.set_xscale("log", base=2)
         budgets = sorted(part["budget"].unique())
         ax.set_xticks(budgets, [str(b) for b in budgets])

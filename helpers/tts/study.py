@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +276,7 @@ class Study:
 
     # ------------------------------------------------------------------ what produced the numbers, in words
 
-    @property
+    @cached_property
     def reasoner(self) -> dict[str, Any] | None:
         """The training record of the project's own reasoner when the model is one of its checkpoints."""
         import json
@@ -283,7 +284,7 @@ class Study:
         meta = repo_root() / self.model / "reasoner.json"
         return json.loads(meta.read_text()) if meta.is_file() else None
 
-    @property
+    @cached_property
     def model_label(self) -> str:
         from .loading import SMOLLM2
 
