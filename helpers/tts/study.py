@@ -316,13 +316,15 @@ class Study:
         if self.is_assignment:
             return f"**Produced by:** {who}."
         if self.reasoner:
+            from ..reasoner.task import STEP_TOKENS
+
             return (f"> **Measured on the project's own reasoning model, not on AIME.** These numbers come from {who}: "
                     "a tiny Llama-architecture model that the report trains on this CPU (`helpers/reasoner/`) to solve "
                     "chains of Part 1's modular operations, writing one step per line inside `<think>…</think>` "
                     "and answering `\\boxed{…}`; it was also trained on traces that say \"Wait\" and redo the chain. "
                     "Which checkpoint answers is `study.checkpoint` in `params/defaults/part2.yaml`; section 3 runs them all. "
                     "The problems are held out from its training, stratified by the number of operands k (the "
-                    "difficulty). Budgets are in its own tokens (one step of the chain is 6 tokens). It shows real "
+                    f"difficulty). Budgets are in its own tokens (one step of the chain is {STEP_TOKENS} tokens). It shows real "
                     "test-time scaling on a laptop; what it says about Qwen3-4B on AIME is an analogy. The "
                     "assignment's setting is the `full` profile: `python -m helpers.report.build --profile full`.")
         return (f"> **Pipeline demonstration — not AIME results.** These numbers come from {who}, a stand-in that "
