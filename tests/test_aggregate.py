@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -68,3 +69,32 @@ def test_nan_answers_in_a_pandas_column_never_vote():
     assert pool["answer"].isna().sum() == 8
     curve = scaling_curve(pool, [2], "answer", n_boot=50).set_index("rule")["mean"]
     assert curve["maj@m"] == 1.0 and curve["best-of-m"] == 1.0 and curve["majority"] == 0.0
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), np.nan, pd.NA])
+@pytest.mark.parametrize("container", ["list", "float column", "object column", "Int64 column"])
+def test_no_answer_is_the_same_in_every_container(missing, container):
+    # per problem: [no answer, 3, gold, no answer] -- a tie between 3 and the gold, 3 seen first
+    raw = [missing, 3, 5, missing] * 4
+    floats = [np.nan if a is missing else a for a in raw]  # how a float column stores any missing value
+    answers = {"list": raw, "float column": pd.Series(floats, dtype="float64").tolist(),
+               "object column": pd.Series(raw, dtype="object").tolist(),
+               "Int64 column": pd.Series(raw, dtype="Int64").tolist()}[container]
+    assert plurality_answer(answers[:4]) == 3  # ties go to the first seen; no answer never wins
+    assert {r: solved(r, answers[:4], 5) for r in ("majority", "maj@m", "best-of-m")} == \
+        {"majority": False, "maj@m": False, "best-of-m": True}
+    assert plurality_answer(answers[:1]) is None
+    pool = pd.DataFrame({"problem_id": [p for p in "abcd" for _ in range(4)], "gold": [5] * 16})
+    pool["answer"] = pd.Series(answers, dtype={"Int64 column": "Int64"}.get(container, "object"))
+    curve = scaling_curve(pool, [4], "answer", n_boot=20).set_index("rule")["mean"]
+    assert (curve["best-of-m"], curve["majority"]) == (1.0, 0.0)
+    # with all four drawn, the tie 3 vs 5 goes to whichever was drawn first: both happen, never a no-answer win
+    assert 0.0 < curve["maj@m"] < 1.0
+
+
+def test_ties_in_the_vectorised_curve_go_to_the_answer_drawn_first():
+    # one sample per answer: maj@1 is the single draw, so it is right exactly as often as best-of-1
+    pool = pd.DataFrame({"problem_id": ["a"] * 2, "gold": [5, 5], "answer": [5, 3]})
+    curve = scaling_curve(pool, [1, 2], "answer", n_boot=400).set_index(["rule", "m"])["mean"]
+    assert curve["maj@m", 1] == curve["best-of-m", 1]
+    assert 0.35 < curve["maj@m", 2] < 0.65  # a 1-1 tie decided by the random draw order, about half the time

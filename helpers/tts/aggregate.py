@@ -27,11 +27,17 @@ def best_of(correct: Sequence[bool]) -> bool:
 
 
 def has_answer(a: object) -> bool:
-    """False for "no answer" in any container: None, or NaN (what a pandas column holds for a missing value)."""
-    return a is not None and a == a
+    """False for "no answer" in any container: None, float NaN (a float pandas column), numpy NaN or pd.NA
+    (a nullable Int64 column)."""
+    try:
+        return not bool(pd.isna(a))
+    except (TypeError, ValueError):  # a list-like is not one answer
+        return False
 
 
 def plurality_answer(answers: Sequence[int | None]) -> int | None:
+    """The most common answer; among tied answers the one that appears first in `answers` (for a pool, the
+    first drawn); "no answer" never votes, and None comes back only when no sample has an answer."""
     votes = Counter(a for a in answers if has_answer(a))
     if not votes:
         return None
@@ -40,7 +46,7 @@ def plurality_answer(answers: Sequence[int | None]) -> int | None:
 
 
 def solved(rule: str, answers: Sequence[int | None], gold: int) -> bool:
-    correct = [a == gold for a in answers]
+    correct = [has_answer(a) and a == gold for a in answers]
     if rule == "majority":
         return strict_majority(correct)
     if rule == "maj@m":
