@@ -190,7 +190,7 @@ class Study:
         """params: model, backend, problems {source, limit, split, id_col, problem_col, answer_col}, engine {...}.
         out_dir is relative to the project root; progress bars are on unless TQDM_DISABLE is set (as the
         headless report build does)."""
-        from .problems import easy_problems, load_problems
+        from .problems import check_limit, easy_problems, load_problems
 
         allowed = {"model", "backend", "problems", "engine", "chunk"}
         unknown = set(params) - allowed
@@ -201,7 +201,8 @@ class Study:
         if problems is not None:  # built by the caller (the reasoner's held-out chains)
             name = problem_source or name
         elif name == "builtin:easy":
-            problems = easy_problems(n=source.pop("limit", 24) or 24)
+            check_limit(source.get("limit"))
+            problems = easy_problems(n=source.pop("limit", None) or 24)
             if source:
                 raise ValueError(f"problems: builtin:easy takes only 'limit'; got {sorted(source)}")
         else:
