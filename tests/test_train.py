@@ -143,7 +143,7 @@ def test_batches_cover_each_epoch_once():
     ({"lossmask": "all"}, "unknown config key.*'lossmask'.*allowed keys.*loss_mask"),
     ({"loss_mask": "tail"}, "'loss_mask'.*'tail'.*all, answer, skip_first"),
     ({"n_layer": 0}, "'n_layer'.*>= 1"),
-    ({"lr": "fast"}, "'lr'.*a number"),
+    ({"lr": "fast"}, "'lr'.*a finite number"),
     ({"n_head": 3}, "'n_head'.*divisor of d_model=128"),
     ({"train_frac": 0.9, "val_frac": 0.2}, "'val_frac'.*\\[0, 0.1\\]"),
     ({"task": "text", "loss_mask": "answer"}, "'loss_mask'.*task 'text'"),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,10 @@ CHOICES: dict[str, tuple] = {
 
 # Fields that do not change what is computed: excluded from the hash.
 COSMETIC = {"section", "run_name", "out_dir", "progress", "ckpt_every"}
+# How a run is executed: also outside the hash, but fixed per profile and written to config.yaml, because on a
+# CPU the thread count changes the last bits of a result (a reduction's order): a run regenerated alone with
+# the same `threads` matches the stored one, however many other runs a sweep had pending.
+RUNTIME = {"threads"}
 
 
 @dataclass
@@ -72,6 +78,7 @@ class TrainConfig:
     eval_log_points: int = 50  # ... plus this many log-spaced ones (for log-x plots)
     ckpt_every: int = 1000  # 0 = only at the end
     progress: bool = True
+    threads: int = 1  # torch CPU threads for this run (see RUNTIME); a sweep's workers each use this many
     # optional early stop: after `early_stop_patience` consecutive evaluations past the threshold
     early_stop_on: str = "none"
     early_stop_threshold: float = 0.99
@@ -84,7 +91,7 @@ class TrainConfig:
         return asdict(self)
 
     def config_hash(self) -> str:
-        relevant = {k: v for k, v in self.to_dict().items() if k not in COSMETIC}
+        relevant = {k: v for k, v in self.to_dict().items() if k not in COSMETIC | RUNTIME}
         blob = json.dumps(relevant, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
@@ -111,8 +118,8 @@ def validate(cfg: TrainConfig) -> None:
         if expected == "int" and (isinstance(value, bool) or not isinstance(value, int)):
             _fail(f.name, value, "an integer")
         if expected == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                _fail(f.name, value, "a number")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                _fail(f.name, value, "a finite number")
             setattr(cfg, f.name, float(value))
         if expected == "str" and not isinstance(value, str):
             _fail(f.name, value, "a string")
@@ -121,8 +128,8 @@ def validate(cfg: TrainConfig) -> None:
             _fail(key, getattr(cfg, key), ", ".join(map(str, allowed)))
     if not isinstance(cfg.texts, list) or not cfg.texts or not all(isinstance(t, str) and t for t in cfg.texts):
         _fail("texts", cfg.texts, "a non-empty list of non-empty strings")
-    positive = ["n_layer", "n_head", "d_model", "d_ff", "batch_size", "max_steps", "modulus", "eval_log_points",
-                "early_stop_patience"]
+    positive = ["n_layer", "n_head", "d_model", "d_ff", "batch_size", "max_steps", "eval_log_points",
+                "early_stop_patience", "threads"]
     for key in positive:
         if getattr(cfg, key) < 1:
             _fail(key, getattr(cfg, key), "an integer >= 1")
@@ -144,6 +151,13 @@ def validate(cfg: TrainConfig) -> None:
         _fail("train_frac", cfg.train_frac, "a number in (0, 1]")
     if not 0 <= cfg.val_frac <= 1 - cfg.train_frac + 1e-12:
         _fail("val_frac", cfg.val_frac, f"a number in [0, 1 - train_frac] = [0, {1 - cfg.train_frac:g}]")
+    if cfg.modulus < 2:
+        _fail("modulus", cfg.modulus, "an integer >= 2")
+    if cfg.task == "modular" and cfg.op == "/" and not _is_prime(cfg.modulus):
+        _fail("modulus", cfg.modulus, "a prime for op '/' (division needs every non-zero residue invertible)")
+    if cfg.task == "modular" and round(cfg.train_frac * n_equations(cfg)) < 1:
+        _fail("train_frac", cfg.train_frac, f"a fraction that leaves at least one of the {n_equations(cfg)} "
+                                            f"equations for training (>= {1 / n_equations(cfg):.2g})")
     if cfg.d_model % cfg.n_head:
         _fail("n_head", cfg.n_head, f"a divisor of d_model={cfg.d_model}")
     if cfg.task == "text" and cfg.loss_mask == "answer":
@@ -152,8 +166,19 @@ def validate(cfg: TrainConfig) -> None:
         _fail("early_stop_on", cfg.early_stop_on, "'none' or 'train_loss' for task 'text' (it has no val split)")
     for key in ["section", "run_name"]:
         value = getattr(cfg, key)
-        if not value or any(c in value for c in "/\\ "):
-            _fail(key, value, "a non-empty name without '/', '\\' or spaces")
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.+=-]*", value):
+            _fail(key, value, "a name of letters, digits and _ . + = - not starting with '.' (it names a folder)")
+    if not cfg.out_dir.strip():
+        _fail("out_dir", cfg.out_dir, "a non-empty folder path")
+
+
+def _is_prime(n: int) -> bool:
+    return n >= 2 and all(n % d for d in range(2, math.isqrt(n) + 1))
+
+
+def n_equations(cfg: TrainConfig) -> int:
+    """How many equations a modular task has: p·p, or p·(p−1) for division (no division by zero)."""
+    return cfg.modulus * (cfg.modulus - 1 if cfg.op == "/" else cfg.modulus)
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
@@ -181,6 +206,18 @@ def _parse_value(raw: str) -> Any:
     return value
 
 
+def numbers_as_yaml_means(key: str, value: Any) -> Any:
+    """`lr: 1e-3` in a YAML file is the string '1e-3' to YAML 1.1; a number field takes the number it means,
+    as on the command line (parse_overrides)."""
+    types = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(TrainConfig)}
+    if types.get(key) == "float" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def make_config(base: dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
     """Build a validated TrainConfig; an unknown key fails with the list of known ones."""
     values = {**(base or {}), **overrides}
@@ -195,10 +232,14 @@ def load_config(path: str | Path | None, overrides: list[str] | dict[str, Any] |
     """Load a YAML config (a flat mapping, or a notebook parameter file whose `train` key holds one)."""
     base: dict[str, Any] = {}
     if path is not None:
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise ValueError(f"{path}: cannot read it as YAML: {err}") from err
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
-        base = data["train"] if isinstance(data.get("train"), dict) else data
+        base = dict(data["train"] if isinstance(data.get("train"), dict) else data)
+        base = {k: numbers_as_yaml_means(k, v) for k, v in base.items()}
     if isinstance(overrides, list):
         overrides = parse_overrides(overrides)
     return make_config(base, **(overrides or {}))

@@ -6,11 +6,13 @@ reads and copies those files; it does not train, so inference and the notebooks 
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 
 from ..common import write_atomic
@@ -26,24 +28,72 @@ def save_atomic(path: Path, obj: Any) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer, dict[str, Any]]:
-    """Load model.pt or checkpoint.pt: returns (model in eval mode, tokenizer, training config dict)."""
+METRIC_COLUMNS = ["step", "lr", "batch_loss", "train_loss", "train_acc", "val_loss", "val_acc",
+                  "test_loss", "test_acc", "param_norm", "wall_s", "early_stop_count"]
+
+
+def read_state(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:
+    """torch.load of a model.pt / checkpoint.pt, with an error that names the file when it is corrupt."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
-    state = torch.load(path, map_location=device, weights_only=False)
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as err:
+        raise ValueError(f"{path}: not a readable checkpoint (truncated or corrupt?): {err}") from err
+    if not isinstance(state, dict) or "model" not in state:
+        raise ValueError(f"{path}: not a checkpoint of this project (no 'model' entry)")
+    return state
+
+
+def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer, dict[str, Any]]:
+    """Load model.pt or checkpoint.pt: returns (model in eval mode, tokenizer, training config dict)."""
+    state = read_state(path, device)
     model = GPT(GPTConfig(**state["model_config"])).to(device)
     model.load_state_dict(state["model"])
     model.eval()
     return model, tokenizer_from_spec(state["tokenizer"]), state["config"]
 
 
+def run_problem(run_dir: Path) -> str | None:
+    """Why the run folder is not a complete finished run, or None if it is: summary.json, metrics.csv and
+    model.pt present, readable and agreeing (the metrics end at the summary's step, steps increase, the
+    summary's hash is the folder's). Cheap: model.pt is checked for its zip header, not loaded."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except FileNotFoundError:
+        return "no summary.json (not finished)"
+    except (OSError, ValueError) as err:
+        return f"summary.json is unreadable ({err})"
+    if not isinstance(summary, dict) or not isinstance(summary.get("steps"), int):
+        return "summary.json has no step count"
+    if not run_dir.name.endswith("-" + str(summary.get("config_hash"))):
+        return f"summary.json belongs to config {summary.get('config_hash')}, not to this folder"
+    try:
+        metrics = pd.read_csv(run_dir / "metrics.csv")
+    except (OSError, ValueError) as err:
+        return f"metrics.csv is missing or unreadable ({err})"
+    if list(metrics.columns) != METRIC_COLUMNS or metrics.empty:
+        return "metrics.csv has the wrong columns or no rows"
+    steps = pd.to_numeric(metrics["step"], errors="coerce")
+    if steps.isna().any() or not steps.is_monotonic_increasing or steps.duplicated().any():
+        return "metrics.csv has missing, repeated or unordered steps"
+    if int(steps.iloc[-1]) != summary["steps"]:
+        return f"metrics.csv ends at step {int(steps.iloc[-1])}, the summary at {summary['steps']}"
+    try:
+        with open(run_dir / "model.pt", "rb") as fh:
+            if fh.read(2) != b"PK":
+                return "model.pt is not a torch checkpoint"
+    except OSError:
+        return "model.pt is missing"
+    return None
+
+
 def finished_run_dir(cfg: TrainConfig) -> Path | None:
-    """The folder of a finished run with this exact config (same hash), whatever name it was run under."""
-    if (cfg.run_dir / "summary.json").is_file():
-        return cfg.run_dir
-    same = sorted(cfg.run_dir.parent.glob(f"*-{cfg.config_hash()}/summary.json"))
-    return same[0].parent if same else None
+    """The folder of a complete finished run with this exact config (same hash), whatever name it was run
+    under (see run_problem; an incomplete one is not returned, so the trainer repairs it)."""
+    candidates = [cfg.run_dir] + sorted(p.parent for p in cfg.run_dir.parent.glob(f"*-{cfg.config_hash()}/summary.json"))
+    return next((d for d in candidates if run_problem(d) is None), None)
 
 
 def publish_checkpoint(cfg: TrainConfig, name: str, ckpt_dir: str | Path) -> Path:

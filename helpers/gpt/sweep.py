@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
 import pandas as pd
-import torch
 from tqdm.auto import tqdm
 
 from .config import TrainConfig, make_config
@@ -67,10 +65,9 @@ def find(configs: list[TrainConfig], **values: Any) -> TrainConfig:
     raise LookupError(f"no config with {values}")
 
 
-def _train_in_worker(cfg_dict: dict[str, Any], threads: int) -> str:
-    """A training process's entry point: its own thread count and allocator settings, which would otherwise
-    change the notebook kernel that started the sweep."""
-    torch.set_num_threads(threads)
+def _train_in_worker(cfg_dict: dict[str, Any]) -> str:
+    """A training process's entry point: its allocator setting, which would otherwise change the notebook
+    kernel that started the sweep (the thread count is the config's own, set by train)."""
     keep_freed_memory()
     return str(train(make_config(cfg_dict, progress=False)).run_dir)
 
@@ -79,8 +76,9 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
               keys: list[str] | None = None) -> SweepResult:
     """Train every config that has no finished run on disk; then load all results.
 
-    workers > 1 runs that many training processes at once, splitting the CPU threads between them (on a
-    small CPU, several single-thread runs use the cores better than one run with every thread).
+    workers > 1 runs that many training processes at once (on a small CPU, several single-thread runs use the
+    cores better than one run with every thread). Each run uses its config's `threads`, however many runs
+    are pending, so any run regenerated alone matches the stored one.
     keys: config fields to include as columns even where they do not vary.
     """
     if workers < 1:
@@ -98,9 +96,8 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
             train(make_config(cfg.to_dict(), progress=False))
             bar.update(1)
     else:
-        threads = max(1, (os.cpu_count() or 1) // workers)
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_train_in_worker, cfg.to_dict(), threads): cfg for cfg in todo}
+            futures = {pool.submit(_train_in_worker, cfg.to_dict()): cfg for cfg in todo}
             for future in as_completed(futures):
                 future.result()  # re-raise a worker's error here, naming nothing silently
                 bar.set_postfix_str(futures[future].run_name)

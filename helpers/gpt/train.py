@@ -2,20 +2,28 @@
 
     python -m helpers.gpt.train --config params/quick/00_sanity.yaml max_steps=300 lr=3e-3
 
-Run directory contents:
+Run directory contents (one process at a time: a lock file <section>/.<run_id>.lock, see run_lock):
     config.yaml      the full config (written first)
     metrics.csv      one row per evaluation: step, lr, train/val/test loss and exact-match accuracy, ...
     checkpoint.pt    model + optimizer + step + RNG states + metrics so far (written atomically)
     model.pt         final weights, model config and tokenizer spec, for inference
-    summary.json     written last: its presence marks a finished run, which is then reused, not redone
+    summary.json     written last: with the files above complete and agreeing (runs.run_problem) it marks a
+                     finished run, which is then reused, not redone; an incomplete one is repaired from its
+                     checkpoint or retrained, with a message. --force moves the old folder to
+                     <section>/.replaced/ before training again.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import random
+import re
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,15 +35,13 @@ import torch.nn.functional as F
 import yaml
 from tqdm.auto import tqdm
 
-from .config import COSMETIC, TrainConfig, load_config
+from .config import COSMETIC, RUNTIME, TrainConfig, load_config
 from .data import Split, build_splits, build_tokenizer
 from .model import GPT, GPTConfig
 from ..common import bars_disabled, write_atomic
-from .runs import finished_run_dir, load_model, save_atomic
+from .runs import METRIC_COLUMNS, finished_run_dir, load_model, read_state, run_problem, save_atomic
 from .tokenizer import Tokenizer
 
-METRIC_COLUMNS = ["step", "lr", "batch_loss", "train_loss", "train_acc", "val_loss", "val_acc",
-                  "test_loss", "test_acc", "param_norm", "wall_s", "early_stop_count"]
 
 
 @dataclass
@@ -260,7 +266,10 @@ def read_finished(cfg: TrainConfig) -> RunResult | None:
     run_dir = finished_run_dir(cfg)
     if run_dir is None:
         return None
-    model, tok, _ = load_model(run_dir / "model.pt")
+    try:
+        model, tok, _ = load_model(run_dir / "model.pt")
+    except ValueError:  # corrupt weights behind a good header: the trainer repairs it (see _discard_incomplete_summary)
+        return None
     return RunResult(run_dir, cfg, pd.read_csv(run_dir / "metrics.csv"),
                      json.loads((run_dir / "summary.json").read_text()), model, tok, reused=True)
 
@@ -276,20 +285,88 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
     """
     if cfg.lr_schedule != "constant" or not cfg.run_dir.parent.is_dir():
         return None
-    mine = {k: v for k, v in cfg.to_dict().items() if k not in COSMETIC | {"max_steps"}}
+    ignored = COSMETIC | RUNTIME | {"max_steps"}
+    mine = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
     best, best_step = None, -1
     for folder in cfg.run_dir.parent.glob(f"{cfg.run_name}-*"):
         config_file, ckpt = folder / "config.yaml", folder / "checkpoint.pt"
-        if folder == cfg.run_dir or not (config_file.is_file() and ckpt.is_file()):
+        if folder == cfg.run_dir or not re.fullmatch(re.escape(cfg.run_name) + r"-[0-9a-f]{10}", folder.name) \
+                or not (config_file.is_file() and ckpt.is_file()):
             continue
-        other = yaml.safe_load(config_file.read_text())
-        theirs = {k: v for k, v in other.items() if k not in COSMETIC | {"max_steps"}}
-        if theirs != mine or other["max_steps"] >= cfg.max_steps:
+        try:
+            other = yaml.safe_load(config_file.read_text())
+            theirs = {k: v for k, v in other.items() if k not in ignored}
+            if theirs != mine or other["max_steps"] >= cfg.max_steps:
+                continue
+            step = read_state(ckpt)["step"]
+        except Exception as err:  # a broken sibling is skipped, never fatal to this run
+            warnings.warn(f"{folder}: skipped as a run to continue ({err})")
             continue
-        step = torch.load(ckpt, map_location="cpu", weights_only=False)["step"]
         if step > best_step:
             best, best_step = folder, step
     return best
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the run (fcntl.flock on <section>/.<run_id>.lock) while training it: a second
+    process on the same run waits, says so, and then finds the run finished. A no-op without fcntl (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(run_dir.parent / f".{run_dir.name}.lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"run {run_dir.name} is being trained by another process; waiting for it to finish", flush=True)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run with `n` torch CPU threads (the config's `threads`), restoring the caller's count afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def move_aside(run_dir: Path) -> Path | None:
+    """Move a run folder to <section>/.replaced/<run_id>-<time> (what --force does before it starts), so an
+    interrupted retrain can never leave the old summary beside new, partial metrics."""
+    if not run_dir.exists():
+        return None
+    aside = run_dir.parent / ".replaced" / f"{run_dir.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(run_dir, aside)
+    print(f"--force: moved the previous {run_dir.name} to {aside}", flush=True)
+    return aside
+
+
+def _discard_incomplete_summary(run_dir: Path) -> None:
+    """A summary.json beside incomplete files is not a result: remove it (with the reason) so the run is
+    resumed from its checkpoint, which rebuilds metrics.csv, model.pt and the summary, or retrained."""
+    if not (run_dir / "summary.json").exists():
+        return
+    problem = run_problem(run_dir)
+    if problem is None:
+        try:
+            read_state(run_dir / "model.pt")
+        except ValueError as err:
+            problem = str(err)
+    if problem is not None:
+        print(f"run {run_dir.name}: not reused, {problem}; rebuilding it from its checkpoint "
+              f"or retraining", flush=True)
+        (run_dir / "summary.json").unlink()
 
 
 def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> RunResult:
@@ -300,6 +377,26 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     """
     if not force and stop_at is None and (done := read_finished(cfg)) is not None:
         return done
+    with run_lock(cfg.run_dir), torch_threads(cfg.threads):
+        if not force and stop_at is None and (done := read_finished(cfg)) is not None:
+            return done  # another process finished it while this one waited for the lock
+        if force:
+            move_aside(cfg.run_dir)
+        else:
+            _discard_incomplete_summary(cfg.run_dir)
+        return _train_locked(cfg, stop_at, extend=not force)
+
+
+def _load_checkpoint(path: Path, device: torch.device) -> dict[str, Any] | None:
+    try:
+        return read_state(path, device)
+    except ValueError as err:  # a corrupt checkpoint cannot be resumed: start over rather than fail forever
+        print(f"{err}; training this run from step 0", flush=True)
+        path.unlink()
+        return None
+
+
+def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunResult:
     device = resolve_device(cfg.device)
     run_dir = cfg.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -313,23 +410,30 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     optimizer = make_optimizer(model, cfg)
     device_splits = {name: DeviceSplit.from_split(split, tok.pad_id, device) for name, split in splits.items()}
     train_split = device_splits["train"]
-    step, metrics, early_count, wall_before = 0, [], 0, 0.0
+    step, metrics, early_count, wall_before, batch_loss = 0, [], 0, 0.0, None
 
-    if not ckpt_path.is_file() and not force and (shorter := find_extendable(cfg)) is not None:
+    if extend and not ckpt_path.is_file() and (shorter := find_extendable(cfg)) is not None:
         write_atomic(ckpt_path, (shorter / "checkpoint.pt").read_bytes())  # continue the shorter run (see find_extendable)
-    if ckpt_path.is_file() and not force:  # resume
-        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+    if ckpt_path.is_file() and (state := _load_checkpoint(ckpt_path, device)) is not None:  # resume
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         step, metrics = state["step"], state["metrics"]
         early_count, wall_before = state["early_stop_count"], state["wall_s"]
+        batch_loss = state.get("batch_loss")  # the loss of the step before, logged if this step is evaluated
         restore_rng(state["rng"])
-    pd.DataFrame(metrics, columns=METRIC_COLUMNS).to_csv(csv_path, index=False)  # drop rows past the checkpoint
+    # drop rows past the checkpoint (an interrupted run's last evaluations are redone, identically)
+    write_atomic(csv_path, pd.DataFrame(metrics, columns=METRIC_COLUMNS).to_csv(index=False))
 
     schedule = eval_steps(cfg)
     start_time = time.perf_counter()
     wall = lambda: wall_before + time.perf_counter() - start_time  # noqa: E731
-    stopped_early, batch_loss = False, None
+    stopped_early = False
+
+    def checkpoint() -> None:
+        save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
+                        {"early_stop_count": early_count, "wall_s": wall(),
+                         "batch_loss": None if batch_loss is None else float(batch_loss)})
+
     seconds = {"eval": 0.0, "checkpoint": 0.0}  # time outside the optimiser steps, for the summary
     model.train()
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not cfg.progress or bars_disabled(), desc=cfg.run_id,
@@ -338,7 +442,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
         if step in schedule and (not metrics or metrics[-1]["step"] != step):
             eval_start = time.perf_counter()
             row = log_metrics(model, device_splits, tok.pad_id, step, lr_at(step, cfg),
-                              float("nan") if batch_loss is None else batch_loss.item(), wall())
+                              float("nan") if batch_loss is None else float(batch_loss), wall())
             early_count = early_count + 1 if passes_early_stop(row, cfg) else 0
             row["early_stop_count"] = early_count
             metrics.append(row)
@@ -356,8 +460,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
             stopped_early = True
             break
         if stop_at is not None and step >= stop_at:
-            save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
-                            {"early_stop_count": early_count, "wall_s": wall()})
+            checkpoint()
             bar.close()
             return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), {}, model, tok, False)
 
@@ -367,13 +470,11 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
         bar.update(1)
         if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < cfg.max_steps:
             ckpt_start = time.perf_counter()
-            save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
-                            {"early_stop_count": early_count, "wall_s": wall()})
+            checkpoint()
             seconds["checkpoint"] += time.perf_counter() - ckpt_start
     bar.close()
 
-    save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
-                    {"early_stop_count": early_count, "wall_s": wall()})
+    checkpoint()
     save_atomic(run_dir / "model.pt", {"model": model.state_dict(), "model_config": asdict(model.cfg),
                                        "tokenizer": tok.spec(), "config": cfg.to_dict(), "step": step})
     last = metrics[-1]
@@ -384,7 +485,7 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
                "eval_s": round(seconds["eval"], 3), "checkpoint_s": round(seconds["checkpoint"], 3),
                "session_s": round(time.perf_counter() - start_time, 3),
                **{k: last[k] for k in METRIC_COLUMNS if k not in ("step", "wall_s")},
-               "torch": torch.__version__, "device": str(device)}
+               "torch": torch.__version__, "device": str(device), "threads": cfg.threads}
     summary = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in summary.items()}
     write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2))
     return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), summary, model, tok, False)
