@@ -16,6 +16,8 @@ removes a default). A top-level key the defaults do not have is an error naming 
 """
 from __future__ import annotations
 
+import ast
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +111,34 @@ def profile_overrides(group: str, profile: str, root: Path | None = None) -> dic
     return data.get("overrides") or {}
 
 
+DECLARED = ("profile", "out_dir", "overrides")  # every notebook's parameters cell, and nothing else
+
+
+def check_injected(namespace: dict[str, Any]) -> None:
+    """Refuse a papermill parameter the notebook does not declare. Papermill only warns and injects it anyway,
+    where nothing reads it (`-p lr 0.01` would run the defaults). Its injected cell is found in the kernel's
+    input history (`In`, a cell that starts with "# Parameters"); interactive use has none, so nothing
+    the user defines in JupyterLab is ever mistaken for a parameter."""
+    for source in namespace.get("In") or []:
+        if not isinstance(source, str) or not source.lstrip().startswith("# Parameters"):
+            continue
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:
+            continue
+        names = {t.id for node in body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+        unknown = sorted(names - set(DECLARED))
+        if unknown:
+            raise ValueError(f"unknown notebook parameter(s) {', '.join(map(repr, unknown))}; a notebook takes "
+                             f"{', '.join(DECLARED)} (change other values through overrides, e.g. "
+                             f"-y 'overrides: {{{unknown[0]}: ...}}')")
+
+
 def load(group: str, profile: str = "quick", overrides: dict[str, Any] | None = None, out_dir: str | None = None,
          root: Path | None = None) -> Params:
     """The parameters a notebook runs with: defaults, then the profile's overrides, then the caller's.
     Adds `profile` and `out_dir` (the profile's own folder when out_dir is empty or None)."""
+    check_injected(sys._getframe(1).f_globals)  # the calling notebook's namespace
     root = root or repo_root()
     defaults_file = root / "params" / "defaults" / f"{group}.yaml"
     defaults = read_yaml(defaults_file) if defaults_file.is_file() else {}

@@ -64,20 +64,66 @@ class Part2Params:
         return params
 
     def check(self) -> None:
-        bad = [m for m in self.seq_modes if m not in ("stop", "wait")]
-        if bad:
-            raise ValueError(f"seq_modes: {bad} not allowed; allowed: 'stop', 'wait'")
+        """Every impossible value fails here, naming the key, before any model is loaded or sample written."""
+        for key in ("max_answer_tokens", "greedy_budget", "no_thinking_max_tokens", "par_budget", "n_boot"):
+            _positive_int(key, getattr(self, key))
+        for key in ("seq_budgets", "seq_seeds", "par_seeds", "report_totals"):
+            _int_list(key, getattr(self, key), minimum=0 if key.endswith("seeds") else 1)
+        if not self.seq_modes or any(m not in ("stop", "wait") for m in self.seq_modes):
+            raise ValueError(f"seq_modes: {self.seq_modes!r} not allowed; allowed: a non-empty list of 'stop', 'wait'")
         for total in self.report_totals:
-            if total % self.par_budget:
-                raise ValueError(f"report_totals: {total} is not a multiple of par_budget {self.par_budget}")
+            if total % self.par_budget or total // self.par_budget > len(self.par_seeds):
+                raise ValueError(f"report_totals: {total} must be m × par_budget ({self.par_budget}) with m at most "
+                                 f"the pool size len(par_seeds) = {len(self.par_seeds)}")
+        _mapping("sampling", self.sampling)
+        _build("sampling", Sampling, self.sampling)
+        _mapping("prompt", self.prompt)
+        _build("prompt", PromptConfig, self.prompt)
+        _mapping("strategies", self.strategies)
         for name, spec in self.strategies.items():
+            _mapping(f"strategies.{name}", spec)
             unknown = set(spec) - set(STRATEGY_KEYS)
             if unknown:
                 raise ValueError(f"strategies.{name}: unknown key(s) {sorted(unknown)}; allowed: {list(STRATEGY_KEYS)}")
-        PromptConfig(**self.prompt)
+            if "budget" in spec:
+                _positive_int(f"strategies.{name}.budget", spec["budget"])
+            if "samples" in spec:
+                _positive_int(f"strategies.{name}.samples", spec["samples"])
+            if spec.get("mode", "stop") not in ("stop", "wait"):
+                raise ValueError(f"strategies.{name}.mode: {spec['mode']!r} not allowed; allowed: 'stop', 'wait'")
+            _build(f"strategies.{name}.sampling", Sampling, {**self.sampling, **(spec.get("sampling") or {})})
 
     def prompt_config(self, thinking: bool = True) -> PromptConfig:
         return PromptConfig(**(self.prompt | {"thinking": thinking}))
+
+
+def _positive_int(key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{key}: {value!r} not allowed; allowed: an integer >= 1")
+
+
+def _int_list(key: str, value: Any, minimum: int) -> None:
+    ok = isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+                                                   for v in value)
+    if not ok or len(set(value)) != len(value):
+        raise ValueError(f"{key}: {value!r} not allowed; allowed: a non-empty list of distinct integers >= {minimum}")
+
+
+def _mapping(key: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"{key}: {value!r} not allowed; allowed: a mapping of its fields")
+
+
+def _build(key: str, kind: type, values: dict[str, Any]) -> None:
+    """kind(**values), with an error naming `key` and the fields kind allows."""
+    allowed = sorted(f.name for f in fields(kind))
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise ValueError(f"{key}: unknown field(s) {unknown}; allowed: {allowed}")
+    try:
+        kind(**values)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{key}: {err}") from None
 
 
 REASONER = "builtin:reasoner"  # the project's own reasoning model (helpers.reasoner), trained on first use

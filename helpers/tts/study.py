@@ -8,6 +8,8 @@ generates only the (problem, seed) pairs with a missing budget, so an interrupte
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -79,6 +81,7 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
     every sample of the setting as a tidy table (one row per problem × seed × budget)."""
     fmt = thinking_format(tokenizer, setting.prompt)
     budgets = _budgets(setting)
+    check_store_matches(store, setting, problems, model)
     pending = _pending(problems, setting, store)
     bar = tqdm(total=len(problems) * len(setting.seeds), initial=len(problems) * len(setting.seeds) - len(pending),
                desc=setting.name, disable=not progress or bars_disabled())
@@ -103,6 +106,31 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
         bar.update(len(part))
     bar.close()
     return _select(store, setting, problems)
+
+
+def setting_fingerprint(setting: Setting) -> str:
+    """A short hash of what shapes a setting's samples beyond the store key: sampling (with backend extras),
+    prompt and answer length."""
+    blob = json.dumps({"sampling": asdict(setting.sampling), "prompt": asdict(setting.prompt),
+                       "max_answer_tokens": setting.max_answer_tokens}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def check_store_matches(store: TraceStore, setting: Setting, problems: Sequence[Problem], model: str) -> None:
+    """Refuse a trace file whose samples of this experiment were made otherwise (another model, sampling,
+    prompt, answer length or gold): the store keys samples by experiment/problem/mode/budget/seed only, so
+    they would be returned as if they were this setting's."""
+    expected = {"model": model, "thinking_on": setting.prompt.thinking, "setting": setting_fingerprint(setting),
+                **{f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"}}
+    golds = {p.id: p.answer for p in problems}
+    for record in store.select(experiment=setting.name, mode=setting.mode):
+        wanted = dict(expected, gold=golds.get(record["problem_id"], record.get("gold")))
+        for key, value in wanted.items():
+            if key in record and record[key] != value:  # records written before a field existed lack it
+                raise ValueError(f"{store.path}: experiment {setting.name!r} holds samples made with "
+                                 f"{key}={record[key]!r} (problem {record['problem_id']!r}); this run has "
+                                 f"{key}={value!r}. Samples are reused only when everything that made them is the "
+                                 "same: use another experiment name or trace file")
 
 
 def _pending(problems: Sequence[Problem], setting: Setting, store: TraceStore) -> list[tuple[Problem, int]]:
@@ -136,6 +164,7 @@ def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, 
         "gold": problem.answer, "thinking_tokens": sample.thinking_tokens, "answer_tokens": len(answer_ids),
         "waits": sample.thinking.waits, "thinking_cut": sample.thinking.cut, "answer_finished": sample.answer_finish == "stop",
         "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "seconds_per_sample": round(seconds, 3),
+        "setting": setting_fingerprint(setting),
     }
 
 

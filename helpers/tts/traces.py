@@ -1,7 +1,11 @@
 """Samples as JSON lines: one line per generated sample, appended as it is produced, read back by key.
 
-A crash can leave a half-written last line; reading drops such a line (and says so) instead of mistaking it
-for a result, and rewrites the file without it, so a re-run regenerates exactly what is missing.
+The file is read as bytes and a line counts only once it is complete: a crash can leave a half-written last
+line (even one cut inside a UTF-8 character), and any line can be foreign (not JSON, a JSON scalar, a record
+without its key fields). Reading drops such lines, says how many, and rewrites the file without them, so a
+re-run regenerates exactly what is missing; a complete last record that lost only its newline is kept. A
+record is listed in memory only after its line is written and synced: a failed append (disk full) lists
+nothing and leaves the file as it was.
 """
 from __future__ import annotations
 
@@ -18,10 +22,22 @@ KEY_FIELDS = ("experiment", "problem_id", "mode", "budget", "seed")
 
 
 def record_key(record: dict[str, Any]) -> tuple:
+    if not isinstance(record, dict):
+        raise ValueError(f"a trace record is a JSON object, got {type(record).__name__}")
     missing = [k for k in KEY_FIELDS if k not in record]
     if missing:
         raise ValueError(f"trace record lacks key field(s) {missing}; every record needs {list(KEY_FIELDS)}")
     return tuple(record[k] for k in KEY_FIELDS)
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    """The record a line holds, or None for a line that is not one (torn, foreign, not UTF-8)."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+        record_key(record)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return record
 
 
 class TraceStore:
@@ -32,20 +48,23 @@ class TraceStore:
             self._load()
 
     def _load(self) -> None:
+        data = self.path.read_bytes()
         good, dropped = [], 0
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        for raw in data.split(b"\n"):
+            if not raw.strip():
                 continue
-            try:
-                record = json.loads(line)
-                self.records[record_key(record)] = record
-                good.append(line)
-            except (json.JSONDecodeError, ValueError):
+            record = _parse_line(raw)
+            if record is None:
                 dropped += 1
+                continue
+            self.records[record_key(record)] = record
+            good.append(raw)
+        unterminated = bool(data) and not data.endswith(b"\n")
         if dropped:
-            warnings.warn(f"{self.path}: dropped {dropped} unreadable line(s) (an interrupted write); "
-                          "those samples will be generated again")
-            write_atomic(self.path, "".join(line + "\n" for line in good))
+            warnings.warn(f"{self.path}: dropped {dropped} unreadable line(s) (an interrupted write or a foreign "
+                          "line); those samples will be generated again")
+        if dropped or unterminated:  # rewrite: good lines only, each ending in a newline, so appends stay whole
+            write_atomic(self.path, b"".join(line + b"\n" for line in good))
 
     def __contains__(self, key: tuple) -> bool:
         return key in self.records
@@ -54,18 +73,31 @@ class TraceStore:
         return len(self.records)
 
     def append(self, records: Iterable[dict[str, Any]]) -> None:
-        """Append records (each one whole line, flushed and synced before returning)."""
-        lines = []
-        for record in records:
-            self.records[record_key(record)] = record
-            lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-        if not lines:
+        """Append records (each one whole line, flushed and synced before it is listed in memory)."""
+        records = list(records)
+        keys = [record_key(r) for r in records]
+        if not records:
             return
+        blob = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write("".join(lines))
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)  # unbuffered: no late flush
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                view = memoryview(blob)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except BaseException:
+                try:  # take back a partial write, so the file holds whole lines only
+                    os.ftruncate(fd, size)
+                except OSError:
+                    pass  # the next load drops the torn line instead
+                raise
+        finally:
+            os.close(fd)
+        for key, record in zip(keys, records):
+            self.records[key] = record
 
     def select(self, **conditions: Any) -> list[dict[str, Any]]:
         return [r for r in self.records.values() if all(r.get(k) == v for k, v in conditions.items())]
