@@ -34,7 +34,7 @@ def test_full_profile_is_the_assignment_setting():
 def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match="seq_modes.*'pause'"):
         typed(seq_modes=["stop", "pause"])
-    with pytest.raises(ValueError, match="report_totals: 100 is not a multiple of par_budget 48"):
+    with pytest.raises(ValueError, match=r"report_totals: 100 must be m × par_budget \(48\)"):
         typed(report_totals=[100])
     with pytest.raises(ValueError, match="lack.*strategies"):
         part2.Part2Params.from_dict({k: v for k, v in load("part2").items() if k != "strategies"})
