@@ -64,7 +64,7 @@ def test_prompt_options_are_reachable_from_the_parameters():
     params = typed(prompt={"answer_prefix": "Final Answer:"})
     assert all(s.prompt.answer_prefix == "Final Answer:" for s in part2.all_settings(params))
     assert part2.warmup_settings(params)["no_thinking"].prompt.thinking is False
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match=r"prompt: unknown field\(s\) \['no_such_option'\]; allowed: \['answer_prefix'"):
         typed(prompt={"no_such_option": 1})
 
 
