@@ -10,7 +10,7 @@ Run directory contents (one process at a time: a lock file <section>/.<run_id>.l
     summary.json     written last: with the files above complete and agreeing (runs.run_problem) it marks a
                      finished run, which is then reused, not redone; an incomplete one is repaired from its
                      checkpoint or retrained, with a message. --force moves the old folder to
-                     <section>/.replaced/ before training again.
+                     <section>/.replaced/<time>-<pid>/ before training again.
 """
 from __future__ import annotations
 
@@ -341,11 +341,11 @@ def torch_threads(n: int) -> Iterator[None]:
 
 
 def move_aside(run_dir: Path) -> Path | None:
-    """Move a run folder to <section>/.replaced/<run_id>-<time> (what --force does before it starts), so an
+    """Move a run folder to <section>/.replaced/<time>-<pid>/<run_id> (what --force does before it starts), so an
     interrupted retrain can never leave the old summary beside new, partial metrics."""
     if not run_dir.exists():
         return None
-    aside = run_dir.parent / ".replaced" / f"{run_dir.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    aside = run_dir.parent / ".replaced" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}" / run_dir.name
     aside.parent.mkdir(parents=True, exist_ok=True)
     os.replace(run_dir, aside)
     print(f"--force: moved the previous {run_dir.name} to {aside}", flush=True)
