@@ -24,6 +24,11 @@ def generate_ids(model: GPT, prompt_ids: list[int], eos_id: int, max_new_tokens:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
     if top_k is not None and top_k < 1:
         raise ValueError(f"top_k must be >= 1 or None, got {top_k}")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be an integer >= 1, got {max_new_tokens!r}")
+    if len(prompt_ids) >= model.cfg.block_size + 1:
+        raise ValueError(f"the prompt has {len(prompt_ids)} tokens; this model's context holds {model.cfg.block_size} "
+                         "(prompt and new tokens together), so nothing could be generated")
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
     ids = list(prompt_ids)

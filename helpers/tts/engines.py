@@ -45,6 +45,12 @@ class Request:
     max_tokens: int
     seed: int
 
+    def __post_init__(self) -> None:
+        if not self.prompt_ids:
+            raise ValueError("a request needs a non-empty prompt")
+        if isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) or self.max_tokens < 1:
+            raise ValueError(f"a request's max_tokens must be an integer >= 1, got {self.max_tokens!r}")
+
 
 @dataclass
 class Continuation:
@@ -151,6 +157,11 @@ class HFEngine:
 
         device = next(self.model.parameters()).device
         width = max(len(r.prompt_ids) for r in requests)
+        context = getattr(self.model.config, "max_position_embeddings", None)
+        longest = max(len(r.prompt_ids) + r.max_tokens for r in requests)
+        if context and longest > context:
+            raise ValueError(f"a request needs {longest} positions (prompt + max_tokens); the model's context is "
+                             f"{context}: shorten the budget or the prompt")
         ids = torch.full((len(requests), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros_like(ids)
         for row, r in enumerate(requests):

@@ -65,8 +65,13 @@ class Setting:
             raise ValueError(f"Setting {self.name!r}: mode {self.mode!r} is unknown; allowed: stop, wait, none")
         if self.mode != "none" and (not self.budgets or min(self.budgets) < 1):
             raise ValueError(f"Setting {self.name!r}: budgets must be a non-empty list of positive token counts")
-        if not self.seeds:
-            raise ValueError(f"Setting {self.name!r}: seeds must be non-empty")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"Setting {self.name!r}: seeds must be a non-empty list of distinct integers, "
+                             f"got {list(self.seeds)}")
+        if isinstance(self.max_answer_tokens, bool) or not isinstance(self.max_answer_tokens, int) \
+                or self.max_answer_tokens < 1:
+            raise ValueError(f"Setting {self.name!r}: max_answer_tokens must be an integer >= 1, "
+                             f"got {self.max_answer_tokens!r}")
         if (self.mode == "none") == self.prompt.thinking:
             raise ValueError(f"Setting {self.name!r}: mode 'none' goes with prompt.thinking=False and only with it")
 
