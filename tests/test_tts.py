@@ -117,3 +117,25 @@ def test_setting_and_study_parameters_are_validated(tmp_path):
         Study.from_params({"backend": "tpu"}, "s", tmp_path)
     with pytest.raises(ValueError, match="unknown study parameter"):
         Study.from_params({"modle": "x"}, "s", tmp_path)
+
+
+def test_a_trace_file_made_under_another_setting_is_refused(tmp_path):
+    from helpers.tts.engines import Sampling
+
+    store = TraceStore(tmp_path / "traces.jsonl")
+    setting = Setting("seq", "stop", (4,), seeds=(0,), sampling=Sampling(0.6))
+    run_setting(scripted(), FakeTokenizer(), PROBLEMS, setting, store, "fake", progress=False)
+    again = TraceStore(tmp_path / "traces.jsonl")
+    changed = [
+        (Setting("seq", "stop", (4,), seeds=(0,), sampling=Sampling(0.8)), PROBLEMS, "fake", "sampling_temperature=0.6"),
+        (Setting("seq", "stop", (4,), seeds=(0,), sampling=Sampling(0.6), max_answer_tokens=9), PROBLEMS, "fake",
+         "setting="),
+        (setting, PROBLEMS, "another-model", "model='fake'"),
+        (setting, [Problem("A", "A problem", 8), PROBLEMS[1]], "fake", "gold=7"),
+    ]
+    for other, problems, model, message in changed:
+        with pytest.raises(ValueError, match=f"holds samples made with {message}"):
+            run_setting(scripted(), FakeTokenizer(), problems, other, again, model, progress=False)
+    engine = scripted()  # the same setting again: reused, nothing generated
+    run_setting(engine, FakeTokenizer(), PROBLEMS, setting, again, "fake", progress=False)
+    assert engine.generated == 0

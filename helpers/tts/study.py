@@ -125,11 +125,12 @@ def check_store_matches(store: TraceStore, setting: Setting, problems: Sequence[
     """Refuse a trace file whose samples of this experiment were made otherwise (another model, sampling,
     prompt, answer length or gold): the store keys samples by experiment/problem/mode/budget/seed only, so
     they would be returned as if they were this setting's."""
-    expected = {"model": model, "thinking_on": setting.prompt.thinking, "setting": setting_fingerprint(setting),
+    expected = {"model": model, "thinking_on": setting.prompt.thinking,
                 **{f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"}}
     golds = {p.id: p.answer for p in problems}
+    fingerprint = setting_fingerprint(setting)  # last: the named fields above make the clearer message
     for record in store.select(experiment=setting.name, mode=setting.mode):
-        wanted = dict(expected, gold=golds.get(record["problem_id"], record.get("gold")))
+        wanted = dict(expected, gold=golds.get(record["problem_id"], record.get("gold")), setting=fingerprint)
         for key, value in wanted.items():
             if key in record and record[key] != value:  # records written before a field existed lack it
                 raise ValueError(f"{store.path}: experiment {setting.name!r} holds samples made with "
