@@ -192,6 +192,18 @@ def test_resume_gives_the_uninterrupted_weights(tiny_run, tmp_path, monkeypatch)
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_a_broken_finished_run_is_not_reused(tiny_run, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "runs" / tiny_run.folder.parent.name / tiny_run.folder.name
+    shutil.copytree(tiny_run.folder, copy)
+    shutil.rmtree(copy / tiny_run.summary["checkpoints"][0]["folder"])  # a checkpoint lost
+    rebuilt = train(tiny_run.config, tmp_path / "runs", progress=False)
+    assert "not reused, checkpoint folder(s) ['step-00020'] missing" in capsys.readouterr().out
+    a, b = load(rebuilt.final).state_dict(), load(tiny_run.final).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a) and rebuilt.checkpoints[0]["folder"].is_dir()
+
+
 def greedy_prompts(run):
     tok = build_tokenizer(run.config.task.modulus)
     problems = T.held_out_problems(run.config.task, 2)[:4]

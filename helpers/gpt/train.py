@@ -22,8 +22,6 @@ import random
 import re
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,7 @@ from tqdm.auto import tqdm
 from .config import COSMETIC, RUNTIME, TrainConfig, load_config
 from .data import Split, build_splits, build_tokenizer
 from .model import GPT, GPTConfig
-from ..common import bars_disabled, write_atomic
+from ..common import bars_disabled, run_lock, torch_threads, write_atomic
 from .runs import METRIC_COLUMNS, finished_run_dir, load_model, read_state, run_problem, save_atomic
 from .tokenizer import Tokenizer
 
@@ -305,39 +303,6 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
         if step > best_step:
             best, best_step = folder, step
     return best
-
-
-@contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the run (fcntl.flock on <section>/.<run_id>.lock) while training it: a second
-    process on the same run waits, says so, and then finds the run finished. A no-op without fcntl (Windows)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(run_dir.parent / f".{run_dir.name}.lock", "a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"run {run_dir.name} is being trained by another process; waiting for it to finish", flush=True)
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run with `n` torch CPU threads (the config's `threads`), restoring the caller's count afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def move_aside(run_dir: Path) -> Path | None:

@@ -157,26 +157,57 @@ class ReasonerRun:
         return self.checkpoints[-1]["folder"]
 
 
+def run_problem(folder: Path) -> str | None:
+    """Why `folder` is not a complete finished run (None if it is): a readable summary whose checkpoint
+    folders all hold their weights and config."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+        checkpoints = [folder / c["folder"] for c in summary["checkpoints"]]
+    except FileNotFoundError:
+        return "no summary.json (not finished)"
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return f"summary.json is unreadable ({err!r})"
+    missing = [c.name for c in checkpoints if not ((c / "config.json").is_file() and (c / "model.safetensors").is_file())]
+    if not checkpoints or missing:
+        return f"checkpoint folder(s) {missing or 'none'} missing or incomplete"
+    return None
+
+
 def read_run(folder: Path) -> ReasonerRun | None:
-    if not (folder / "summary.json").is_file():
+    if run_problem(folder) is not None:
         return None
     summary = json.loads((folder / "summary.json").read_text())
     return ReasonerRun(folder, ReasonerTrainConfig.from_dict(summary["config"]), summary)
 
 
 def train(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", progress: bool = True) -> ReasonerRun:
-    """Train (or reuse, or resume) the run of this config; returns its folder, config and summary."""
-    from tqdm.auto import tqdm
-
-    from ..common import bars_disabled
+    """Train (or reuse, or resume) the run of this config; returns its folder, config and summary. One process
+    at a time per run (a lock: a second one waits, then reuses); an incomplete finished run is retrained or
+    resumed from its state.pt, with a message."""
+    from ..common import run_lock, torch_threads
 
     folder = run_dir(cfg, out_dir)
     done = read_run(folder)
     if done is not None:
         return done
+    with run_lock(folder), torch_threads(cfg.threads):
+        done = read_run(folder)  # another process may have finished it while this one waited
+        if done is not None:
+            return done
+        if (folder / "summary.json").exists():
+            print(f"reasoner run {folder.name}: not reused, {run_problem(folder)}; resuming or retraining it",
+                  flush=True)
+            (folder / "summary.json").unlink()
+        return _train(cfg, folder, progress)
+
+
+def _train(cfg: ReasonerTrainConfig, folder: Path, progress: bool, resume: bool = True) -> ReasonerRun:
+    from tqdm.auto import tqdm
+
+    from ..common import bars_disabled
+
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "config.json", json.dumps(asdict(cfg), indent=1))
-    torch.set_num_threads(cfg.threads)
     tokenizer = build_tokenizer(cfg.task.modulus)
     torch.manual_seed(cfg.seed)
     model = Reasoner(cfg.model_config(len(tokenizer)))
@@ -188,12 +219,20 @@ def train(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", progress: b
     exclude = set(held_out(cfg.task, cfg.held_out_per_k, cfg.held_out_seed))
     step, tokens, flops, seconds, rows, saved = 0, 0, 0.0, 0.0, [], []
     state_path = folder / "state.pt"
-    if state_path.is_file():  # resume after the last checkpoint
-        state = torch.load(state_path, weights_only=False)
+    if resume and state_path.is_file():  # resume after the last checkpoint
+        try:
+            state = torch.load(state_path, weights_only=False)
+        except Exception as err:
+            raise ValueError(f"{state_path}: not a readable training state (truncated or corrupt?): {err}; "
+                             "delete it to train this run from step 0") from err
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         rng.setstate(state["rng"])
         step, tokens, flops, seconds, rows, saved = (state[k] for k in ("step", "tokens", "flops", "seconds", "rows", "saved"))
+        lost = [c["folder"] for c in saved if not (folder / c["folder"] / "model.safetensors").is_file()]
+        if lost:  # an earlier checkpoint cannot be rebuilt from a later state: train again from step 0
+            print(f"reasoner run {folder.name}: {lost} lost; training it again from step 0", flush=True)
+            return _train(cfg, folder, progress, resume=False)
     wanted = cfg.checkpoint_steps()
     bar = tqdm(total=cfg.steps, initial=step, desc="reasoner", disable=not progress or bars_disabled())
     model.train()
