@@ -138,11 +138,12 @@ def git_commit(root: Path | None = None) -> str:
 
 
 def provenance(profile: str) -> str:
-    """One line stating profile, hardware, software and commit, for figure captions and notebook headers."""
+    """One line stating profile, hardware and software, for figure captions and notebook headers. The commit
+    and the date are not in it: they change with every commit, so a re-render of unchanged results would
+    change every figure; they are in the build's provenance.json (helpers.report.build)."""
     import torch
 
-    return (f"profile `{profile}` · {hardware()} · torch {torch.__version__} · Python {platform.python_version()} "
-            f"· commit {git_commit()}")
+    return f"profile `{profile}` · {hardware()} · torch {torch.__version__} · Python {platform.python_version()}"
 
 
 def caption(fig, text: str) -> None:

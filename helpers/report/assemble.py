@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
-from .build import notebooks, to_html
+from .build import CDN_MATHJAX, LOCAL_MATHJAX, notebooks, to_html
 from .params import PROFILES
-from ..common import git_commit, hardware, repo_root, write_atomic
+from ..common import provenance, repo_root, write_atomic
 
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
@@ -48,36 +46,32 @@ def headings(cells: list) -> list[tuple[int, str]]:
     return found
 
 
-def header_cell(profile: str, timings: dict, executed: list[Path], scratch: dict | None = None) -> nbformat.NotebookNode:
-    """scratch: per-notebook timings of a from-scratch run (`make report FRESH=1`), copied next to the executed
-    notebooks as timings_from_scratch.json, since a re-render that reuses stored runs is fast."""
+def header_cell(profile: str, executed: list[Path], scratch: dict | None = None) -> nbformat.NotebookNode:
+    """The report's first cell: what produced it (profile, hardware, software) and, where recorded, the time
+    each section took from scratch (`make report FRESH=1` copies timings_from_scratch.json next to the executed
+    notebooks). No commit, date or latest run time: those change on every render while the results do not
+    (the build keeps them in provenance.json)."""
     scratch = scratch or {}
-    total = sum(t["seconds"] for t in timings.values())
-    def seconds(stem: str) -> str:
-        return f"{timings[stem]['seconds']:,.0f} s" if stem in timings else "not recorded"
+    rows = "\n".join(f"| {nb.stem} | {scratch[nb.stem]['seconds'] / 60:,.1f} min |" for nb in executed
+                     if nb.stem in scratch)
+    timing = (f"""From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}
+min in all on this machine; a re-render that reuses the stored runs takes a few minutes.
 
-    def fresh(stem: str) -> str:
-        return f"{scratch[stem]['seconds'] / 60:,.1f} min" if stem in scratch else "—"
-
-    rows = "\n".join(f"| {nb.stem} | {seconds(nb.stem)} | {fresh(nb.stem)} | "
-                     f"{timings.get(nb.stem, {}).get('finished', '—')} |" for nb in executed)
-    scratch_total = (f" From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}"
-                     f" min in all, on this machine." if scratch else "")
-    models = ("Part 1 trains its own small transformers. Part 2 ran " +
-              ("the embedded **SmolLM2-135M-Instruct** on the project's own easy arithmetic problems — a pipeline "
-               "demonstration, **not** AIME results; Qwen3-4B on AIME 2024 is the `full` profile on a GPU."
-               if profile != "full" else "**Qwen3-4B** on **AIME 2024** through vLLM."))
+| section | from scratch |
+|---|---|
+{rows}""" if scratch else "No from-scratch timing is recorded for this profile (`make report FRESH=1` records one).")
+    models = ("Part 1 trains its own small transformers. Part 2 " +
+              ("trains and serves (through vLLM) the project's own small reasoning model, whose thinking is "
+               "chains of Part 1's modular operations, on held-out chains; the assignment's setting, Qwen3-4B "
+               "on AIME 2024, is the `full` profile on a GPU and did not run here."
+               if profile != "full" else "runs **Qwen3-4B** on **AIME 2024** through vLLM."))
     text = f"""# Train-time versus test-time compute: grokking and test-time scaling
 
-**Profile** `{profile}` · **hardware** {hardware()} · **commit** {git_commit()} · **assembled**
-{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} · **notebook run time** {total / 60:,.1f} min
-(latest execution of each section; sections that reused stored runs are fast, see below).{scratch_total}
+**Profile** `{profile}` · {provenance(profile).split(" · ", 1)[1]}
 
 {models}
 
-| section | latest run time | from scratch | finished (UTC) |
-|---|---|---|---|
-{rows}
+{timing}
 
 Every number in this report is computed from the run folders under `outputs/`; re-running
 `make report PROFILE={profile}` regenerates it."""
@@ -101,8 +95,6 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
     if missing:
         raise FileNotFoundError(f"not executed yet for profile {profile!r}: {', '.join(missing)} "
                                 f"(run python -m helpers.report.build --profile {profile})")
-    timings_file = folder / "timings.json"
-    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
     scratch_file = folder / "timings_from_scratch.json"
     scratch = json.loads(scratch_file.read_text()) if scratch_file.is_file() else {}
     body = []
@@ -115,11 +107,11 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
             cell.pop("id", None)
             body.append(cell)
     merged = nbformat.v4.new_notebook()
-    merged.cells = [header_cell(profile, timings, executed, scratch), toc_cell(body), *body]
+    merged.cells = [header_cell(profile, executed, scratch), toc_cell(body), *body]
     merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "title": f"Train-time vs test-time compute ({profile})"}
-    for cell in merged.cells:
-        cell["id"] = os.urandom(4).hex()
+    for number, cell in enumerate(merged.cells):
+        cell["id"] = f"cell-{number:04d}"  # stable: a re-render writes the same bytes
     return merged
 
 
@@ -136,13 +128,28 @@ def to_pdf(html: Path, pdf: Path) -> Path | None:
               "libjs-mathjax); the HTML report is complete.", file=sys.stderr)
         return None
     tmp = pdf.with_name(pdf.name + ".tmp.pdf")
-    with tempfile.TemporaryDirectory() as profile_dir:
-        subprocess.run([browser, *CHROME_FLAGS, f"--user-data-dir={profile_dir}", f"--print-to-pdf={tmp}",
-                        html.resolve().as_uri()], check=True, capture_output=True, timeout=300)
+    with tempfile.TemporaryDirectory() as scratch:
+        page = Path(scratch) / html.name  # the same HTML, with MathJax from a local copy where there is one
+        text = html.read_text()
+        if LOCAL_MATHJAX.is_file():
+            text = text.replace(CDN_MATHJAX, f"file://{LOCAL_MATHJAX}?config=TeX-AMS_SVG-full,Safe")
+        page.write_text(text)
+        subprocess.run([browser, *CHROME_FLAGS, f"--user-data-dir={scratch}/profile", f"--print-to-pdf={tmp}",
+                        page.as_uri()], check=True, capture_output=True, timeout=300)
     if not tmp.is_file() or tmp.stat().st_size == 0:
         raise RuntimeError(f"Chromium wrote no PDF for {html}")
-    os.replace(tmp, pdf)
+    write_atomic(pdf, stable_pdf(tmp.read_bytes()))
+    tmp.unlink()
     return pdf
+
+
+def stable_pdf(data: bytes) -> bytes:
+    """The PDF without what Chromium makes new on every print (creation and modification dates), so that a
+    re-render of the same HTML writes the same bytes. The dates are fixed-width, so offsets stay valid."""
+    def fixed(match: re.Match) -> bytes:  # same length, all digits zero, then 2000-01-01
+        stamp = b"20000101" + re.sub(rb"\d", b"0", match.group(2))[8:]
+        return b"/" + match.group(1) + b" (D:" + stamp + b")"
+    return re.sub(rb"/(CreationDate|ModDate) \(D:(\d{14}[^)]*)\)", fixed, data)
 
 
 def save_cover(executed: Path, target: Path) -> Path | None:

@@ -45,6 +45,28 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool
     except pm.PapermillExecutionError as err:
         raise NotebookFailed(f"{notebook.name} failed in {describe_cell(output, err.exec_count)} "
                              f"({err.ename}): {err.evalue}\npartly executed notebook: {output}") from None
+    normalise(output)
+
+
+VOLATILE_PAPERMILL = ("start_time", "end_time", "duration", "input_path", "output_path")
+
+
+def normalise(path: Path) -> None:
+    """Strip what changes on every execution although no result does: papermill's and the kernel's
+    timestamps and durations, and the random id papermill gives its injected-parameters cell (it becomes
+    `<notebook>-injected`). A re-render that reuses stored runs then writes the same bytes."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for key in VOLATILE_PAPERMILL:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in VOLATILE_PAPERMILL:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = f"{path.stem}-injected"
+    write_atomic(path, nbformat.writes(nb) + "\n")
 
 
 def describe_cell(executed: Path, exec_count: int) -> str:
@@ -84,8 +106,9 @@ def to_html(nb: Any, path: Path) -> Path:
 
     if isinstance(nb, (str, Path)):
         nb = nbformat.read(nb, as_version=4)
-    mathjax = f"file://{LOCAL_MATHJAX}?config=TeX-AMS_SVG-full,Safe" if LOCAL_MATHJAX.is_file() else CDN_MATHJAX
-    body, _ = HTMLExporter(exclude_input=True, mathjax_url=mathjax).from_notebook_node(nb)
+    # one MathJax address whatever this machine has, so the HTML is the same everywhere; the PDF printer
+    # swaps in a local copy where there is one (helpers.report.assemble.to_pdf)
+    body, _ = HTMLExporter(exclude_input=True, mathjax_url=CDN_MATHJAX).from_notebook_node(nb)
     return write_atomic(path, body.replace("</head>", PRINT_CSS + "</head>", 1))
 
 
@@ -121,15 +144,19 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None,
 
 
 def record_timing(out_dir: Path, notebook: str, seconds: float) -> None:
-    """Wall-clock of the latest execution of each notebook (timings.json), for the report header. A run that
-    reused stored results is fast; the from-scratch time of a section is the one logged when it first ran."""
+    """Provenance of the latest execution of each notebook (provenance.json: seconds, finished, commit,
+    hardware). It is not committed and not in the report: it changes on every run, the results do not. A run
+    that reused stored results is fast; from-scratch times are kept in timings_from_scratch.json."""
     import json
     from datetime import datetime, timezone
 
-    path = out_dir / "timings.json"
-    timings = json.loads(path.read_text()) if path.is_file() else {}
-    timings[notebook] = {"seconds": round(seconds, 1), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    write_atomic(path, json.dumps(timings, indent=1, sort_keys=True))
+    from ..common import git_commit, hardware
+
+    path = out_dir / "provenance.json"
+    records = json.loads(path.read_text()) if path.is_file() else {}
+    records[notebook] = {"seconds": round(seconds, 1), "commit": git_commit(), "hardware": hardware(),
+                         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    write_atomic(path, json.dumps(records, indent=1, sort_keys=True))
 
 
 def main(argv: list[str] | None = None) -> None:
