@@ -22,8 +22,6 @@ def test_report_merges_sections_in_order_with_working_contents(tmp_path):
     params = nbformat.v4.new_code_cell("secret_parameter = 1", metadata={"tags": ["parameters"]})
     _executed(tmp_path, "00_a.ipynb", [nbformat.v4.new_markdown_cell("# 0 · First section\ntext"), params])
     _executed(tmp_path, "01_b.ipynb", [nbformat.v4.new_markdown_cell("# 1.1 · Second (data)\n## A sub part")])
-    (tmp_path / "outputs" / "executed" / "smoke" / "timings.json").write_text(
-        json.dumps({"00_a": {"seconds": 60.0, "finished": "x"}, "01_b": {"seconds": 30.0, "finished": "y"}}))
     (tmp_path / "outputs" / "executed" / "smoke" / "timings_from_scratch.json").write_text(
         json.dumps({"00_a": {"seconds": 600.0}, "01_b": {"seconds": 300.0}}))
     ipynb, html = assemble("smoke", root=tmp_path, pdf=False)
@@ -32,8 +30,13 @@ def test_report_merges_sections_in_order_with_working_contents(tmp_path):
     assert titles.index("0 · First section") < titles.index("1.1 · Second (data)") < titles.index("A sub part")
     assert "secret_parameter" not in ipynb.read_text()
     header = merged.cells[0].source
-    assert "1.5 min" in header and "profile" in header.lower()
-    assert "| 00_a | 60 s | 10.0 min |" in header and "From scratch (nothing reused) the sections took 15 min" in header
+    assert "profile" in header.lower() and "commit" not in header.lower()
+    assert "| 00_a | 10.0 min |" in header and "From scratch (nothing reused) the sections took 15" in header
+    assert [c["id"] for c in merged.cells[:3]] == ["cell-0000", "cell-0001", "cell-0002"]
+    # a second assembly of the same notebooks writes the same bytes
+    first = (ipynb.read_bytes(), html.read_bytes())
+    assemble("smoke", root=tmp_path, pdf=False)
+    assert (ipynb.read_bytes(), html.read_bytes()) == first
     page = html.read_text()
     for link in re.findall(r'href="#([^"]+)"', page):
         assert f'id="{link}"' in page, f"contents link #{link} has no target"
@@ -45,3 +48,29 @@ def test_report_names_missing_sections(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "notebooks" / "01_b.ipynb")
     with pytest.raises(FileNotFoundError, match="01_b.ipynb"):
         assemble("smoke", root=tmp_path, pdf=False)
+
+
+def test_executed_notebooks_lose_what_changes_on_every_run(tmp_path):
+    from helpers.report.build import normalise
+
+    cell = nbformat.v4.new_code_cell("x = 1", metadata={
+        "tags": ["injected-parameters"], "execution": {"iopub.execute_input": "2026-11-24T08:40:44Z"},
+        "papermill": {"duration": 0.1, "start_time": "t0", "end_time": "t1", "status": "completed"}})
+    nb = nbformat.v4.new_notebook(cells=[cell], metadata={"papermill": {"duration": 3.0, "parameters": {"p": 1},
+                                                                        "input_path": "/abs/in.ipynb"}})
+    path = tmp_path / "06_scaling.ipynb"
+    nbformat.write(nb, path)
+    normalise(path)
+    out = nbformat.read(path, as_version=4)
+    assert out.metadata["papermill"] == {"parameters": {"p": 1}}
+    assert out.cells[0].metadata["papermill"] == {"status": "completed"} and "execution" not in out.cells[0].metadata
+    assert out.cells[0]["id"] == "06_scaling-injected"
+
+
+def test_pdf_dates_are_fixed_in_place():
+    from helpers.report.assemble import stable_pdf
+
+    raw = b"<< /CreationDate (D:20261124084044+00'00') /ModDate (D:20261124084045+00'00') >> stream 1234"
+    fixed = stable_pdf(raw)
+    assert len(fixed) == len(raw) and b"2026" not in fixed and fixed.endswith(b"stream 1234")
+    assert stable_pdf(raw.replace(b"084044", b"101010")) == fixed
