@@ -1,5 +1,6 @@
 # make report   -> set up .venv (once) and build the quick-profile report (the main job)
-# make test     -> set up .venv (once) and run every test, notebooks under the smoke profile included
+# make test     -> set up .venv (once) and run every test: notebooks under the smoke profile (papermill) and, through
+#                 nbmake, every notebook as committed (the quick profile, reusing the stored runs)
 # make report PROFILE=smoke|quick|full
 # make report FRESH=1 -> from scratch into outputs/fresh/ (the timing the README quotes)
 SHELL := bash
@@ -48,7 +49,7 @@ report: setup
 	$(PY) -m helpers.report.assemble --profile $(PROFILE) $(REPORT_FLAGS)
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --nbmake
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

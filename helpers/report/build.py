@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,28 @@ def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
+@lru_cache(maxsize=1)
+def _ipc_kernel_manager() -> type:
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class IPCKernelManager(KernelManager):
+        """A kernel that talks over local IPC sockets: the same kernel, without ipykernel's warning (printed
+        for every notebook) that TCP carries its messages unencrypted."""
+
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc" if os.name == "posix" else "tcp"
+
+    return IPCKernelManager
+
+
+def __getattr__(name: str) -> Any:  # built on first use: jupyter_client is imported only when a notebook runs
+    if name == "IPCKernelManager":
+        return _ipc_kernel_manager()
+    raise AttributeError(name)
+
+
 def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool = False) -> None:
     """Run one notebook with papermill (kernel cwd = notebooks/, as in JupyterLab and nbmake)."""
     import papermill as pm
@@ -41,7 +64,8 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(notebook), str(output), parameters=params, kernel_name="python3",
-                            cwd=str(notebook.parent), progress_bar=progress)
+                            cwd=str(notebook.parent), progress_bar=progress,
+                            kernel_manager_class="helpers.report.build.IPCKernelManager")
     except pm.PapermillExecutionError as err:
         raise NotebookFailed(f"{notebook.name} failed in {describe_cell(output, err.exec_count)} "
                              f"({err.ename}): {err.evalue}\npartly executed notebook: {output}") from None
