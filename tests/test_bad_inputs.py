@@ -196,3 +196,26 @@ def test_inference_inputs(tmp_path, tiny_modular, capsys):
         with pytest.raises(SystemExit):
             inference.main(argv)
         assert message in capsys.readouterr().err, message
+
+
+# ------------------------------------------------------------------------------------------ fail fast
+def test_a_gpu_profile_is_refused_at_once_on_a_cpu(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"profile 'full' needs a GPU .* `--no-preflight` runs it anyway"):
+        build.build("full")
+
+
+def test_an_unreachable_hub_model_is_named_before_loading(monkeypatch):
+    import huggingface_hub
+
+    from helpers.tts.loading import check_available
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no network")
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", offline)
+    with pytest.raises(RuntimeError, match=r"'nobody/no-such-model' is not in the local Hugging Face cache and the Hub "
+                                           r"cannot be reached \(ConnectionError\)"):
+        check_available("nobody/no-such-model")
+    check_available("builtin:smollm2-135m-instruct")  # embedded: nothing to reach

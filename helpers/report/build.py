@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common import repo_root, write_atomic
-from .params import PROFILES, check_profile
+from .params import PROFILES, check_profile, group_of
 
 
 class NotebookFailed(RuntimeError):
@@ -136,8 +136,26 @@ def to_html(nb: Any, path: Path) -> Path:
     return write_atomic(path, body.replace("</head>", PRINT_CSS + "</head>", 1))
 
 
+def preflight(profile: str, selected: list[Path], root: Path) -> None:
+    """Refuse, before the first long step, a profile this machine cannot run: `needs: [gpu]` in
+    params/profiles.yaml without a CUDA device, or Part 2 notebooks whose hub model is neither cached nor
+    downloadable."""
+    import torch
+
+    from .params import load, profiles
+
+    needs = profiles(root)[profile].get("needs") or []
+    if "gpu" in needs and not torch.cuda.is_available():
+        raise ValueError(f"profile {profile!r} needs a GPU ({profiles(root)[profile]['about']}) and this machine has "
+                         "none. Run `make report` (the quick profile) here, or this profile on a GPU machine "
+                         "(README: Running the full profile on a GPU); `--no-preflight` runs it anyway.")
+    if any(group_of(nb) == "part2" for nb in selected):
+        from ..tts.loading import check_available
+        check_available(load("part2", profile, root=root)["study"]["model"])
+
+
 def build(profile: str, only: list[str] | None = None, root: Path | None = None,
-          out_dir: str | None = None) -> list[Path]:
+          out_dir: str | None = None, check: bool = True) -> list[Path]:
     """Execute the notebooks; out_dir (relative to the repo) replaces every notebook's out_dir parameter, so
     `--out-dir outputs/fresh` re-runs everything from scratch without touching the stored results."""
     check_profile(profile)
@@ -151,6 +169,8 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None,
         if missing:
             raise ValueError(f"unknown notebook(s) {', '.join(missing)}; allowed: {', '.join(sorted(names))}")
         selected = [p for p in selected if p.stem in only]
+    if check:
+        preflight(profile, selected, root)
     executed_dir = root / (out_dir or "outputs") / "executed" / profile
     written = []
     for nb in selected:
@@ -190,11 +210,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out-dir", default=None,
                         help="write every result under this folder instead of the profile's own (e.g. outputs/fresh: "
                              "a from-scratch run that reuses nothing)")
+    parser.add_argument("--no-preflight", action="store_true",
+                        help="skip the check that this machine can run the profile (GPU, model reachable)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        build(args.profile, args.only, out_dir=args.out_dir)
-    except (NotebookFailed, ValueError, FileNotFoundError) as err:
+        build(args.profile, args.only, out_dir=args.out_dir, check=not args.no_preflight)
+    except (NotebookFailed, ValueError, FileNotFoundError, RuntimeError) as err:
         sys.exit(f"build failed: {err}")
     print(f"built profile {args.profile!r} in {time.perf_counter() - start:.1f} s")
 

@@ -64,9 +64,32 @@ def resolve(model: str) -> str:
     return str(local) if not Path(model).is_absolute() and (local / "config.json").is_file() else model
 
 
+def is_hub_id(model: str) -> bool:
+    """True for a name like Qwen/Qwen3-4B that only the Hugging Face Hub (or its local cache) can provide."""
+    return model != SMOLLM2 and not Path(resolve(model)).exists() and model.count("/") == 1
+
+
+def check_available(model: str, timeout: float = 5.0) -> None:
+    """Fail at once, with what to do, when a hub model is neither in the local Hugging Face cache nor
+    downloadable (no network): transformers would otherwise fail after a minute with a raw traceback."""
+    if not is_hub_id(model):
+        return
+    from huggingface_hub import HfApi, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(model, "config.json"), str):
+        return
+    try:
+        HfApi().model_info(model, timeout=timeout)
+    except Exception as err:
+        raise RuntimeError(f"model {model!r} is not in the local Hugging Face cache and the Hub cannot be reached "
+                           f"({type(err).__name__}). Connect to the internet once to download it, or set study.model "
+                           "to a local model folder (the quick profile's builtin:reasoner needs no network).") from None
+
+
 def load_tokenizer(model: str) -> Any:
     from transformers import AutoTokenizer
 
+    check_available(model)
     return AutoTokenizer.from_pretrained(resolve(model))
 
 
@@ -74,6 +97,7 @@ def make_engine(backend: str, model: str, **kwargs: Any):
     """backend 'vllm' or 'hf'; kwargs go to the engine (vLLM: dtype, max_model_len, ...; HF: batch_size)."""
     from . import engines
 
+    check_available(model)
     if backend == "vllm":
         return engines.VLLMEngine(resolve(model), **kwargs)
     if backend == "hf":
