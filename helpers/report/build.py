@@ -107,9 +107,9 @@ def describe_cell(executed: Path, exec_count: int) -> str:
     return f"the cell with execution count {exec_count}"
 
 
-LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
-# on paper: A4, wide tables shrink instead of scrolling out of sight
+# printed from a browser: A4, wide tables shrink instead of scrolling out of sight (the PDF is WeasyPrint's,
+# with its own page style: helpers.report.assemble.PDF_CSS)
 PRINT_CSS = """<style>
 @page { size: A4; margin: 12mm; }
 @media print {
@@ -123,15 +123,14 @@ PRINT_CSS = """<style>
 
 
 def to_html(nb: Any, path: Path) -> Path:
-    """HTML of a notebook (a node or a file): code hidden, figures embedded, math from a local MathJax (Debian's
-    libjs-mathjax) when installed, else from the CDN."""
+    """HTML of a notebook (a node or a file): code hidden, figures embedded, math (there is little) by MathJax
+    from its public address when the page is opened online."""
     import nbformat
     from nbconvert import HTMLExporter
 
     if isinstance(nb, (str, Path)):
         nb = nbformat.read(nb, as_version=4)
-    # one MathJax address whatever this machine has, so the HTML is the same everywhere; the PDF printer
-    # swaps in a local copy where there is one (helpers.report.assemble.to_pdf)
+    # one MathJax address whatever this machine has, so the HTML is the same everywhere
     body, _ = HTMLExporter(exclude_input=True, mathjax_url=CDN_MATHJAX).from_notebook_node(nb)
     return write_atomic(path, body.replace("</head>", PRINT_CSS + "</head>", 1))
 

@@ -122,11 +122,12 @@ def folder(profile: str, out_dir: str | Path = "outputs") -> Path:
     return repo_root() / out_dir / "facts" / profile
 
 
-def save(facts: Facts, profile: str, out_dir: str | Path = "outputs") -> Path:
-    """Write <out_dir>/facts/<profile>/<section>.json atomically."""
+def save(facts: Facts, profile: str, out_dir: str | Path = "outputs") -> None:
+    """Write <out_dir>/facts/<profile>/<section>.json atomically. Returns nothing: a notebook's last line
+    calls it, and a returned path would print this machine's absolute path into the report."""
     target = folder(profile, out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    return write_atomic(target / f"{facts.section}.json", facts.to_json())
+    write_atomic(target / f"{facts.section}.json", facts.to_json())
 
 
 def load(section: str, profile: str, out_dir: str | Path = "outputs") -> Facts:
