@@ -1,9 +1,12 @@
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from helpers.report.colab import BADGES_END, BADGES_START, PLACEHOLDER, TAG, set_readme_badges, set_setup_cell, setup_cell_source
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _notebook(path):
@@ -63,3 +66,17 @@ def test_every_notebook_starts_its_code_with_the_current_setup_cell():
         repo, branch = re.search(r'REPO, BRANCH = "([^"]*)", "([^"]*)"', code[0].source).groups()
         assert code[0].source == setup_cell_source(repo, branch), f"{path.name}: stale setup cell"
         assert "parameters" in code[1].metadata.get("tags", []), path.name
+
+
+def test_colab_installs_only_what_a_notebook_needs_and_keeps_colabs_own_stack():
+    from helpers.report.colab_setup import colab_requirements
+
+    wanted = colab_requirements((ROOT / "requirements.txt").read_text().splitlines())
+    names = {line.split("==")[0] for line in wanted}
+    assert {"transformers", "math-verify", "antlr4-python3-runtime", "datasets"} <= names
+    assert not names & {"torch", "numpy", "pandas", "ipykernel", "ipywidgets", "jupyterlab", "pytest", "nbmake",
+                        "papermill", "weasyprint"}
+
+
+def test_setup_cell_has_the_vllm_form_field():
+    assert 'INSTALL_VLLM = False  # @param {type:"boolean"}' in setup_cell_source()

@@ -3,8 +3,9 @@
     python -m helpers.report.colab --repo OWNER/NAME [--branch main]
 
 Colab opens a single notebook from GitHub, without the rest of the project, so each notebook carries a setup
-cell (tagged `colab-setup`, a no-op anywhere but Colab) that clones the repository, installs the pinned
-packages except torch (Colab's own CUDA build is kept, see colab_setup.py) and changes into the clone. Both the cell and the
+cell (tagged `colab-setup`, a no-op anywhere but Colab, with an INSTALL_VLLM form field) that clones the
+repository, `%pip`-installs what the notebooks need beyond Colab's own stack (see colab_setup.py) and changes
+into the clone. Both the cell and the
 README's badges need the repository's address, which this project cannot know before it is published:
 this command writes it into every notebook's setup cell and into the README's badge table.
 """
@@ -26,6 +27,8 @@ REPO_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,
 SETUP_SOURCE = """# Colab only (a no-op elsewhere): clone the project, then run its setup (helpers/report/colab_setup.py)
 import os, subprocess, sys
 REPO, BRANCH = "{repo}", "{branch}"  # written by `python -m helpers.report.colab --repo OWNER/NAME`
+INSTALL_VLLM = False  # @param {{type:"boolean"}}
+# INSTALL_VLLM: on a GPU runtime, to generate new Part 2 samples with vLLM (the stored ones need nothing)
 if "google.colab" in sys.modules and REPO == "OWNER/NAME":
     raise RuntimeError("REPO is not set: put the GitHub repository (OWNER/NAME) holding this project in REPO")
 if "google.colab" in sys.modules:

@@ -228,6 +228,12 @@ class VLLMEngine:
 
     def __init__(self, model: str, dtype: str = "bfloat16", max_model_len: int = 4096, seed: int = 0,
                  enforce_eager: bool = True, logits_processors: list | None = None, **llm_kwargs: Any) -> None:
+        import importlib.util
+
+        if importlib.util.find_spec("vllm") is None:
+            raise ImportError("vLLM is not installed, and these settings need new samples: install it (`make setup`; "
+                              "on Colab tick INSTALL_VLLM in the setup cell on a GPU runtime), or set "
+                              "study.backend to 'hf' (transformers) in the overrides")
         cpu_vllm_defaults()
         quiet_vllm()
         from vllm import LLM
