@@ -84,3 +84,13 @@ def test_collapses_counts_falls_after_reaching_high_accuracy():
     assert collapses(pd.Series([0.1, 0.5, 0.95, 0.99, 0.97, 1.0])) == 0  # wobbles near the top
     assert collapses(pd.Series([0.1, 0.5, 0.6, 0.2, 0.7])) == 0  # never reached 0.9
     assert collapses(pd.Series([0.2, 0.95, 0.4, 0.3, 0.92, 0.5, 1.0])) == 2  # fell twice, counted once each
+
+
+def test_a_running_runs_progress_is_read_from_its_metrics(tiny_modular):
+    from helpers.gpt.sweep import _last_step
+
+    cfg = tiny_modular()
+    assert _last_step(cfg) == 0  # nothing logged yet
+    cfg.run_dir.mkdir(parents=True)
+    (cfg.run_dir / "metrics.csv").write_text("step,lr\n0,0.001\n40,0.001\n80,0.0")  # last line still being written
+    assert _last_step(cfg) == 80

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -93,17 +93,33 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
     if workers == 1 or len(todo) <= 1:
         for cfg in todo:
             bar.set_postfix_str(cfg.run_name)
-            train(make_config(cfg.to_dict(), progress=False))
+            train(make_config(cfg.to_dict(), progress=progress))  # the run's own step bar under the sweep's
             bar.update(1)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(_train_in_worker, cfg.to_dict()): cfg for cfg in todo}
-            for future in as_completed(futures):
-                future.result()  # re-raise a worker's error here, naming nothing silently
-                bar.set_postfix_str(futures[future].run_name)
-                bar.update(1)
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # re-raise a worker's error here, naming nothing silently
+                    bar.update(1)
+                # workers print nowhere a notebook shows: report each running run's last logged step instead
+                bar.set_postfix_str(", ".join(f"{futures[f].run_name} step {_last_step(futures[f])}/{futures[f].max_steps}"
+                                              for f in pending if f.running()))
     bar.close()
     return load_sweep(configs, trained=len(todo), keys=keys)
+
+
+def _last_step(cfg: TrainConfig) -> int:
+    """The last evaluated step in a running run's metrics.csv (0 before the first), read from its tail."""
+    try:
+        with open(cfg.run_dir / "metrics.csv", "rb") as fh:
+            fh.seek(max(0, fh.seek(0, 2) - 4096))
+            last = fh.read().splitlines()[-1].split(b",")[0]
+        return int(float(last))
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def varied_fields(configs: list[TrainConfig]) -> list[str]:
