@@ -219,3 +219,12 @@ def test_an_unreachable_hub_model_is_named_before_loading(monkeypatch):
                                            r"cannot be reached \(ConnectionError\)"):
         check_available("nobody/no-such-model")
     check_available("builtin:smollm2-135m-instruct")  # embedded: nothing to reach
+
+
+def test_an_experiment_with_overrides_records_outside_the_committed_results():
+    plain = load("01_data", "quick")
+    assert plain.record_dir == plain.out_dir == "outputs"
+    changed = load("01_data", "quick", {"split_seed": 3})
+    assert changed.out_dir == "outputs" and changed.record_dir.startswith("outputs/experiments/01_data-")
+    assert load("01_data", "quick", {"split_seed": 3}).record_dir == changed.record_dir  # the same experiment again
+    assert load("01_data", "quick", {"split_seed": 4}).record_dir != changed.record_dir

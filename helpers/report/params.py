@@ -17,6 +17,8 @@ removes a default). A top-level key the defaults do not have is an error naming 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -137,11 +139,24 @@ def check_injected(namespace: dict[str, Any]) -> None:
 def load(group: str, profile: str = "quick", overrides: dict[str, Any] | None = None, out_dir: str | None = None,
          root: Path | None = None) -> Params:
     """The parameters a notebook runs with: defaults, then the profile's overrides, then the caller's.
-    Adds `profile` and `out_dir` (the profile's own folder when out_dir is empty or None)."""
+    Adds `profile`, `out_dir` (the profile's own folder when out_dir is empty or None) and `record_dir`."""
     check_injected(sys._getframe(1).f_globals)  # the calling notebook's namespace
     root = root or repo_root()
     defaults_file = root / "params" / "defaults" / f"{group}.yaml"
     defaults = read_yaml(defaults_file) if defaults_file.is_file() else {}
     values = merge(defaults, profile_overrides(group, profile, root), str(profile_file(group, profile, root)))
     values = merge(values, overrides or {}, "overrides")
-    return Params(values, profile=profile, out_dir=out_dir or profile_out_dir(profile, root))
+    out_dir = out_dir or profile_out_dir(profile, root)
+    return Params(values, profile=profile, out_dir=out_dir, record_dir=record_dir(group, out_dir, overrides))
+
+
+def record_dir(group: str, out_dir: str, overrides: dict[str, Any] | None) -> str:
+    """Where a notebook writes what is not addressed by its config (facts for the synthesis, data tables,
+    published checkpoints, quoted traces): out_dir itself for the profile's own values, but
+    <out_dir>/experiments/<group>-<hash of the overrides>/ when the caller changed any, so an experiment never
+    overwrites the committed results. Run folders stay under out_dir: they are named by their config's hash,
+    so an experiment adds new ones and reuses the stored ones it shares."""
+    if not overrides:
+        return out_dir
+    digest = hashlib.sha256(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{out_dir}/experiments/{group}-{digest}"

@@ -51,7 +51,7 @@ class Part2Params:
     def from_dict(cls, values: dict[str, Any]) -> "Part2Params":
         """From a notebook's resolved parameters (profile and out_dir are ignored); every error names the key."""
         known = {f.name for f in fields(cls)}
-        given = {k: v for k, v in values.items() if k not in ("profile", "out_dir")}
+        given = {k: v for k, v in values.items() if k not in ("profile", "out_dir", "record_dir")}
         unknown = sorted(set(given) - known)
         if unknown:
             raise ValueError(f"Part 2 parameters: unknown key(s) {unknown}; allowed: {sorted(known)}")
