@@ -139,3 +139,20 @@ def test_a_trace_file_made_under_another_setting_is_refused(tmp_path):
     engine = scripted()  # the same setting again: reused, nothing generated
     run_setting(engine, FakeTokenizer(), PROBLEMS, setting, again, "fake", progress=False)
     assert engine.generated == 0
+
+
+def test_a_new_sweep_reuses_the_budgets_and_seeds_a_stored_one_holds(tmp_path, capsys):
+    study = _study(tmp_path)
+    study._engine, study._tokenizer = scripted(), FakeTokenizer()
+    wide = study.run(Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [2, 4, 8], "seeds": [0, 1]}))
+    fresh = _study(tmp_path)  # no engine: anything it had to generate would fail
+    narrow = fresh.run(Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [4, 8], "seeds": [1]}))
+    assert fresh._engine is None and "4 sample(s) reused" in capsys.readouterr().out
+    key = ["problem_id", "budget", "seed"]
+    expected = wide[wide.budget.isin([4, 8]) & (wide.seed == 1)].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(narrow.sort_values(key).reset_index(drop=True), expected)
+    # another sampling is another setting: nothing is borrowed
+    other = Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [4], "seeds": [1],
+                               "sampling": {"temperature": 0.6}})
+    assert fresh.missing(other) == 2
+    assert _study(tmp_path).missing(Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [2], "seeds": [0]})) == 0

@@ -290,9 +290,15 @@ class Study:
         return self.out_dir / self.section / self.run_id(setting)
 
     def missing(self, setting: Setting) -> int:
-        """How many (problem, seed) pairs still need generating."""
+        """How many (problem, seed) pairs still need generating (samples that stored runs of the same setting
+        hold count as there: run() copies them)."""
         store = TraceStore(self.run_dir(setting) / "traces.jsonl")
-        return len(_pending(self.problems, setting, store))
+        have = set(store.records) | (set() if len(store) else set(self._stored_elsewhere(setting)))
+        return len(_pending(self.problems, setting, have))
+
+    def _config(self, setting: Setting) -> dict[str, Any]:
+        return {"run_id": self.run_id(setting), "section": self.section, "model": self.model, "backend": self.backend,
+                "engine": self.engine_kwargs, "problems": self.problem_source, "setting": asdict(setting)}
 
     def run(self, setting: Setting, chunk: int | None = None) -> pd.DataFrame:
         """Generate what is missing (loading the model only then) and return every sample of the setting."""
@@ -300,15 +306,42 @@ class Study:
 
         folder = self.run_dir(setting)
         folder.mkdir(parents=True, exist_ok=True)
-        config = {"run_id": folder.name, "section": self.section, "model": self.model, "backend": self.backend,
-                  "engine": self.engine_kwargs, "problems": self.problem_source, "setting": asdict(setting)}
         if not (folder / "config.json").is_file():
-            write_atomic(folder / "config.json", json.dumps(config, indent=1, default=str))
+            write_atomic(folder / "config.json", json.dumps(self._config(setting), indent=1, default=str))
         store = TraceStore(folder / "traces.jsonl")
+        if not len(store) and (borrowed := self._stored_elsewhere(setting)):
+            store.append(borrowed.values())
+            print(f"{setting.name}: {len(borrowed)} sample(s) reused from stored runs of the same setting", flush=True)
         if _pending(self.problems, setting, store):
             return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
                                chunk=chunk or self.chunk, progress=self.progress)
         return _select(store, setting, self.problems)
+
+    def _stored_elsewhere(self, setting: Setting) -> dict[tuple, dict[str, Any]]:
+        """The samples of this setting that stored runs of the same setting already hold: the same model,
+        backend, engine, problems, mode, sampling, prompt and answer length, differing only in budgets or seeds.
+        A sample at budget b is the same whichever other budgets its sweep had (the sweep derives every budget
+        from one thinking pass; tests/test_engines_real.py checks it on a real model), so `seq_budgets: [12, 24]`
+        after a stored [6, ..., 96] sweep generates nothing."""
+        import json
+
+        def identity(cfg: dict[str, Any]) -> str:
+            spec = {k: v for k, v in cfg["setting"].items() if k not in ("budgets", "seeds")}
+            return json.dumps([spec, cfg["model"], cfg["backend"], cfg["engine"], cfg["problems"]],
+                              sort_keys=True, default=str)
+
+        mine = self._config(setting)
+        wanted = identity(json.loads(json.dumps(mine, default=str)))
+        budgets, seeds = set(_budgets(setting)), set(setting.seeds)
+        golds = {p.id: p.answer for p in self.problems}
+        found: dict[tuple, dict[str, Any]] = {}
+        for other in sorted((self.out_dir / self.section).glob(f"{setting.name}-*/config.json")):
+            if other.parent.name == mine["run_id"] or identity(json.loads(other.read_text())) != wanted:
+                continue
+            for key, record in TraceStore(other.parent / "traces.jsonl").records.items():
+                if record["budget"] in budgets and record["seed"] in seeds and golds.get(record["problem_id"]) == record.get("gold"):
+                    found.setdefault(key, record)
+        return found
 
     # ------------------------------------------------------------------ what produced the numbers, in words
 
