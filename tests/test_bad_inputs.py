@@ -122,6 +122,12 @@ def test_an_undeclared_papermill_parameter_is_an_error(tmp_path):
         pm.execute_notebook(str(tmp_path / "nb.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
                             parameters={"profile": "smoke", "lr": 0.01}, cwd=str(ROOT / "notebooks"),
                             progress_bar=False)
+    # declared parameters run, and a headless run turns progress bars off (no widget debris in the output)
+    nb.cells.append(nbformat.v4.new_code_cell('import os; print(os.environ.get("TQDM_DISABLE"))'))
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    pm.execute_notebook(str(tmp_path / "nb.ipynb"), str(tmp_path / "ok.ipynb"), kernel_name="python3",
+                        parameters={"profile": "smoke"}, cwd=str(ROOT / "notebooks"), progress_bar=False)
+    assert nbformat.read(tmp_path / "ok.ipynb", as_version=4).cells[-1].outputs[0]["text"].strip() == "1"
 
 
 # ------------------------------------------------------------------------------------------ Part 2 parameters

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,12 @@ def profile_overrides(group: str, profile: str, root: Path | None = None) -> dic
 DECLARED = ("profile", "out_dir", "overrides")  # every notebook's parameters cell, and nothing else
 
 
-def check_injected(namespace: dict[str, Any]) -> None:
+def check_injected(namespace: dict[str, Any]) -> bool:
     """Refuse a papermill parameter the notebook does not declare. Papermill only warns and injects it anyway,
     where nothing reads it (`-p lr 0.01` would run the defaults). Its injected cell is found in the kernel's
     input history (`In`, a cell that starts with "# Parameters"); interactive use has none, so nothing
-    the user defines in JupyterLab is ever mistaken for a parameter."""
+    the user defines in JupyterLab is ever mistaken for a parameter. Returns whether papermill ran the notebook."""
+    injected = False
     for source in namespace.get("In") or []:
         if not isinstance(source, str) or not source.lstrip().startswith("# Parameters"):
             continue
@@ -128,19 +130,24 @@ def check_injected(namespace: dict[str, Any]) -> None:
             body = ast.parse(source).body
         except SyntaxError:
             continue
+        injected = True
         names = {t.id for node in body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
         unknown = sorted(names - set(DECLARED))
         if unknown:
             raise ValueError(f"unknown notebook parameter(s) {', '.join(map(repr, unknown))}; a notebook takes "
                              f"{', '.join(DECLARED)} (change other values through overrides, e.g. "
                              f"-y 'overrides: {{{unknown[0]}: ...}}')")
+    return injected
 
 
 def load(group: str, profile: str = "quick", overrides: dict[str, Any] | None = None, out_dir: str | None = None,
          root: Path | None = None) -> Params:
     """The parameters a notebook runs with: defaults, then the profile's overrides, then the caller's.
     Adds `profile`, `out_dir` (the profile's own folder when out_dir is empty or None) and `record_dir`."""
-    check_injected(sys._getframe(1).f_globals)  # the calling notebook's namespace
+    if check_injected(sys._getframe(1).f_globals):  # the calling notebook's namespace
+        # papermill runs it headless: progress bars (ours and the libraries', e.g. vLLM's) would only be stored
+        # as widget debris in the executed notebook
+        os.environ.setdefault("TQDM_DISABLE", "1")
     root = root or repo_root()
     defaults_file = root / "params" / "defaults" / f"{group}.yaml"
     defaults = read_yaml(defaults_file) if defaults_file.is_file() else {}
