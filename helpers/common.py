@@ -4,6 +4,7 @@ Part 1 (`helpers.gpt`), Part 2 (`helpers.tts`) and the report tooling (`helpers.
 """
 from __future__ import annotations
 
+import math
 import os
 import platform
 import subprocess
@@ -146,8 +147,32 @@ def provenance(profile: str) -> str:
     return f"profile `{profile}` · {hardware()} · torch {torch.__version__} · Python {platform.python_version()}"
 
 
+# The report's page holds 7.3 in of text (A4, 12 mm margins): a figure PRINT_WIDTH_IN wide prints at 0.77 of its
+# size, so the theme's 11-pt tick and legend text prints at 8.5 pt. Figures are at most this wide, with at most
+# two panels per row (panel_grid).
+PRINT_WIDTH_IN = 9.5
+
+
+def panel_grid(n: int, panel_height: float = 3.4, cols: int = 2, **kwargs):
+    """(figure, axes) for n panels in rows of at most `cols`, PRINT_WIDTH_IN wide; axes beyond n (the last row's
+    spare cell) are returned too, for a legend, or to be removed with `ax.remove()`."""
+    import matplotlib.pyplot as plt
+
+    rows, cols = math.ceil(n / cols), min(n, cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, panel_height * rows), squeeze=False, **kwargs)
+    return fig, list(axes.flat)
+
+
+def legend_in(spare, source, **kwargs) -> None:
+    """Put `source` axes' legend into a spare panel (its frame and ticks hidden)."""
+    handles, labels = source.get_legend_handles_labels()
+    spare.axis("off")
+    spare.legend(handles, labels, loc="center", **kwargs)
+
+
 def caption(fig, text: str) -> None:
-    """A small caption under a matplotlib figure saying what produced it."""
+    """A caption under a matplotlib figure saying what produced it (10.5 pt: 8 pt when printed at the page
+    width)."""
     # matplotlib's own wrap=True ignores the figure edge under bbox_inches="tight"; wrap by width instead
-    width = max(60, int(fig.get_figwidth() * 17))
-    fig.text(0.01, -0.02, textwrap.fill(text, width=width), fontsize=8, ha="left", va="top")
+    width = max(60, int(fig.get_figwidth() * 13))
+    fig.text(0.01, -0.02, textwrap.fill(text, width=width), fontsize=10.5, ha="left", va="top")

@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.colors import ListedColormap
 
-from ..common import caption
+from ..common import PRINT_WIDTH_IN, caption, legend_in, panel_grid
 
 SPLIT_STYLE = {"train": "-", "val": "--", "test": ":"}
 
@@ -79,20 +79,20 @@ def sanity_losses(runs: list[tuple[pd.DataFrame, str, str]], threshold: float, n
 
 def division_table(div: pd.DataFrame, p: int, note: str) -> plt.Figure:
     """The division task as a p × p grid: the result c of each (a, b), and the split each cell belongs to."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 4.4))
     result = np.full((p, p), np.nan)
     result[div.a, div.b] = div.c
     im = axes[0].imshow(result, cmap="twilight", origin="lower", interpolation="nearest")
-    axes[0].set(xlabel="b", ylabel="a", title=f"c = a / b (mod {p})  (column b = 0 undefined)")
+    axes[0].set(xlabel="b", ylabel="a", title=f"c = a / b (mod {p})\n(column b = 0 undefined)")
     fig.colorbar(im, ax=axes[0], fraction=0.046, label="c")
     codes, colors = {"train": 0, "val": 1, "test": 2}, ["#1f77b4", "#ff7f0e", "#bbbbbb"]
     membership = np.full((p, p), np.nan)
     membership[div.a, div.b] = div.split.map(codes)
     axes[1].imshow(membership, cmap=ListedColormap(colors), origin="lower", interpolation="nearest", vmin=0, vmax=2)
-    axes[1].set(xlabel="b", ylabel="a", title=f"split of a / b (mod {p}) used in 1.3–1.4")
+    axes[1].set(xlabel="b", ylabel="a", title=f"split of a / b (mod {p})\nused in 1.3–1.4")
     for name, code in codes.items():
         axes[1].scatter([], [], marker="s", color=colors[code], label=f"{name}: {(div.split == name).sum():,}")
-    axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="split (equations)")
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, title="split (equations)")
     caption(fig, note)
     fig.tight_layout()
     return fig
@@ -101,20 +101,22 @@ def division_table(div: pd.DataFrame, p: int, note: str) -> plt.Figure:
 def warmup_grid(metrics: pd.DataFrame, layers: list[int], ops: list[str], moduli: list[int], note: str) -> plt.Figure:
     """Train (solid) and test (dashed) accuracy and loss of every configuration, one column per task."""
     tasks = [(o, q) for o in ops for q in moduli]
-    fig, axes = plt.subplots(2, len(tasks), figsize=(4 * len(tasks), 7), sharex=True, squeeze=False)
-    for col, (op, p) in enumerate(tasks):
+    fig, flat = panel_grid(2 * len(tasks), panel_height=2.6, sharex=True)
+    axes = np.array(flat).reshape(len(tasks), 2)
+    for row, (op, p) in enumerate(tasks):
         for n_layer, color in zip(layers, sns.color_palette(n_colors=len(layers))):
             run = metrics[(metrics.op == op) & (metrics.modulus == p) & (metrics.n_layer == n_layer)]
             x = run["step"].clip(lower=1)
             for split, ls in [("train", "-"), ("test", "--")]:
-                axes[0, col].plot(x, run[f"{split}_acc"], ls=ls, color=color, label=f"{n_layer}-layer {split}")
-                axes[1, col].plot(x, run[f"{split}_loss"], ls=ls, color=color, label=f"{n_layer}-layer {split}")
-        axes[0, col].set_title(f"a {op} b (mod {p})")
-        axes[1, col].set(xscale="log", yscale="log", xlabel="step (log)")
-        axes[0, col].set(xscale="log", ylim=(-0.02, 1.02))
-    axes[0, 0].set_ylabel("exact-match accuracy (answer)")
-    axes[1, 0].set_ylabel("loss on the answer (nats/token)")
-    axes[0, -1].legend(loc="lower right", fontsize=8)
+                axes[row, 0].plot(x, run[f"{split}_acc"], ls=ls, color=color, label=f"{n_layer}-layer {split}")
+                axes[row, 1].plot(x, run[f"{split}_loss"], ls=ls, color=color, label=f"{n_layer}-layer {split}")
+        axes[row, 0].set(xscale="log", ylim=(-0.02, 1.02), ylabel=f"a {op} b (mod {p})\naccuracy")
+        axes[row, 1].set(xscale="log", yscale="log", ylabel="loss (nats/token)")
+    axes[0, 0].set_title("exact-match accuracy on the answer")
+    axes[0, 1].set_title("loss on the answer")
+    for ax in axes[-1]:
+        ax.set_xlabel("step (log)")
+    axes[0, 0].legend(loc="lower right", ncol=2)
     caption(fig, note)
     fig.tight_layout()
     return fig
@@ -122,7 +124,7 @@ def warmup_grid(metrics: pd.DataFrame, layers: list[int], ops: list[str], moduli
 
 def seed_bands(runs: pd.DataFrame, title: str, note: str) -> plt.Figure:
     """Accuracy and loss of one configuration over seeds: mean ± std per split."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.8))
     for split, ls in [("train", "-"), ("val", "-."), ("test", "--")]:
         seed_band(axes[0], runs, f"{split}_acc", split, ls=ls)
         seed_band(axes[1], runs, f"{split}_loss", split, ls=ls, geometric=True)
@@ -139,7 +141,8 @@ def grokking_curves(metrics: pd.DataFrame, table: pd.DataFrame, modulus: int, no
     """Accuracy, loss and parameter norm per seed, with each seed's t_train (dotted) and t_val (dash-dot)."""
     seeds = sorted(metrics.seed.unique())
     colors = dict(zip(seeds, sns.color_palette(n_colors=len(seeds))))
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    fig, axes = panel_grid(4, panel_height=3.6)
+    spare, axes = axes[3], axes[:3]
     for seed, run in metrics.groupby("seed"):
         x = run["step"].clip(lower=1)
         axes[0].plot(x, run["train_acc"], color=colors[seed], lw=1.4, label=f"seed {seed} train")
@@ -159,8 +162,7 @@ def grokking_curves(metrics: pd.DataFrame, table: pd.DataFrame, modulus: int, no
     axes[1].set(xscale="log", yscale="log", xlabel="optimisation step (log)", ylabel="loss on the answer (nats/token)",
                 title="loss: train (solid), validation (dashed)")
     axes[2].set(xscale="log", xlabel="optimisation step (log)", ylabel="parameter L2 norm", title="parameter norm")
-    axes[0].legend(fontsize=7, loc="upper left")
-    axes[2].legend(fontsize=8)
+    legend_in(spare, axes[0])
     caption(fig, note)
     fig.tight_layout()
     return fig
@@ -172,22 +174,23 @@ def ablation_study(study: dict[str, Any], tidy: pd.DataFrame, table: pd.DataFram
     runs as open triangles at their lower bound)."""
     field, values = study["field"], study["values"]
     logx = field == "weight_decay"
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.6))
+    fig, axes = panel_grid(4, panel_height=3.6)
+    spare, axes = axes[3], axes[:3]
     palette = dict(zip(values, sns.color_palette("viridis", n_colors=len(values))))
     for value in values:
         runs = tidy[np.isclose(tidy[field], value)]
         seed_band(axes[0], runs, "val_acc", f"{value:g}", color=palette[value])
         seed_band(axes[0], runs, "train_acc", None, color=palette[value], ls=":")
     axes[0].set(xlabel="optimisation step (log)", ylabel="exact-match accuracy", ylim=(-0.02, 1.02),
-                title="validation (solid) and train (dotted), mean ± std")
-    axes[0].legend(title=study["label"], fontsize=8)
+                title="validation (solid), train (dotted)\nmean ± std over seeds")
+    legend_in(spare, axes[0], title=study["label"])
     errorbar_with_censored(axes[1], table, field, "t_val", "t_val", color="C3", logx=logx)
     errorbar_with_censored(axes[1], table.assign(censored=False), field, "t_train", "t_train", color="C0", logx=logx)
     axes[1].set(xlabel=study["label"], ylabel="step", title=f"t_train and t_val (threshold {threshold:.0%})")
     log_y_if_possible(axes[1], table["t_val"], table["t_train"], table["last_step"])
     errorbar_with_censored(axes[2], table, field, "delta_t", "Δt = t_val − t_train", color="C2", logx=logx,
                            censored_y="delta_t_lower_bound")
-    axes[2].set(xlabel=study["label"], ylabel="steps from train to validation ≥ threshold", title="Δt, the grokking delay")
+    axes[2].set(xlabel=study["label"], ylabel="steps, train → validation", title="Δt, the grokking delay")
     log_y_if_possible(axes[2], table["delta_t"], table["delta_t_lower_bound"])
     for ax in axes[1:]:
         if logx:
@@ -197,7 +200,7 @@ def ablation_study(study: dict[str, Any], tidy: pd.DataFrame, table: pd.DataFram
             ax.xaxis.set_minor_formatter(plt.NullFormatter())
         else:
             ax.set_xticks(values)
-        ax.legend(fontsize=7)
+        ax.legend()
     caption(fig, note)
     fig.tight_layout()
     return fig

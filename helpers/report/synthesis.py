@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..common import caption
+from ..common import PRINT_WIDTH_IN, caption, legend_in, panel_grid
 from ..tts.plots import accuracy_vs_tokens
 from .facts import AblationFacts, ImprovementsFacts, ScalingFacts
 
@@ -75,25 +75,25 @@ def best_improvement(improvements: ImprovementsFacts) -> str:
 
 def compute_figure(ablations: AblationFacts, scaling: ScalingFacts, note: str) -> plt.Figure:
     """Left: the mean grokking delay against the two ablated factors. Right: accuracy against thinking tokens."""
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 4.4))
     for field, label, color in [("weight_decay", "weight decay", "tab:green"), ("train_frac", "training fraction", "tab:blue")]:
         rows = pd.DataFrame(ablations.studies[field]["summary"]).sort_values(field)
         done = rows[rows.generalised > 0]
-        axes[0].plot(done[field], done.delta_t_mean, marker="o", color=color, label=f"{label} (AdamW ablation)")
+        axes[0].plot(done[field], done.delta_t_mean, marker="o", color=color, label=label)
         undone = rows[rows.generalised == 0]
         axes[0].scatter(undone[field], [ablations.budget] * len(undone), marker="^", facecolors="none", edgecolors=color)
     values = sorted({r[f] for f in ("weight_decay", "train_frac") for r in ablations.studies[f]["summary"]})
     axes[0].set(xscale="log", yscale="log", xlabel="weight decay / training fraction (log)",
-                ylabel="Δt = t_val − t_train (steps)", title="Train-time compute needed to generalise")
+                ylabel="Δt = t_val − t_train (steps)", title="Train-time compute\nneeded to generalise")
     axes[0].set_xticks(values, [f"{v:g}" for v in values], minor=False)
     axes[0].xaxis.set_minor_formatter(plt.NullFormatter())
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     seq = pd.DataFrame(scaling.sequential).assign(seeds=0)
     accuracy_vs_tokens(axes[1], seq, pd.DataFrame(scaling.parallel),
                        scaling.grader)
     axes[1].set(xlabel="thinking tokens per problem (log)", ylabel=f"accuracy ({scaling.grader})",
-                title="Test-time compute and accuracy")
-    axes[1].legend(fontsize=8)
+                title="Test-time compute\nand accuracy")
+    axes[1].legend(fontsize=9)
     caption(fig, note)
     fig.tight_layout()
     return fig
@@ -107,7 +107,11 @@ def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
     groups = list(dict.fromkeys(points["group"]))
     steps = sorted(points["step"].unique())
     colours = mpl.colormaps["viridis"](np.linspace(0, 0.9, len(steps)))
-    fig, axes = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 4.6), sharey=True, squeeze=False)
+    fig, flat = panel_grid(len(groups) + 1, panel_height=3.8, sharey=True)  # one more panel: the legend
+    spare = flat[len(groups)]
+    for extra in flat[len(groups) + 1:]:
+        extra.remove()
+    axes = [flat[:len(groups)]]
     for ax, group in zip(axes[0], groups):
         for colour, step in zip(colours, steps):
             part = points[(points["group"] == group) & (points["step"] == step)]
@@ -116,10 +120,10 @@ def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
                 rows = part[part["method"] == method].sort_values("inference_flops")
                 ax.plot(rows["inference_flops"], rows["accuracy"], ls=style, marker="o" if style == "-" else ".",
                         ms=3, color=colour, label=f"step {step:,} ({flops:.1e} train FLOPs)" if method == "greedy Stop" else None)
-        ax.set(xscale="log", xlabel="inference FLOPs per problem (log)", title=group, ylim=(-0.03, 1.03))
+        ax.set(xscale="log", xlabel="inference FLOPs per problem (log)", title=group, ylim=(-0.03, 1.03),
+               ylabel="accuracy (exact_match)")
         ax.xaxis.set_minor_formatter(plt.NullFormatter())  # minor labels of a short log axis overlap
-    axes[0][0].set_ylabel("accuracy (exact_match)")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+    legend_in(spare, axes[0][0], title="solid: greedy Stop; dashed: maj@m", fontsize=10.5)
     caption(fig, note)
     return fig
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..common import caption
+from ..common import PRINT_WIDTH_IN, caption, legend_in, panel_grid
 
 SEQ_STYLE = {"stop": dict(color="tab:blue", marker="o"), "wait": dict(color="tab:orange", marker="s")}
 RULE_STYLE = {"majority": dict(color="tab:green", marker="^", ls="--"),
@@ -42,25 +42,26 @@ def accuracy_vs_tokens(ax: plt.Axes, seq_curve: pd.DataFrame | None, par_curve: 
 
 def scaling_figure(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, grader: str, note: str) -> plt.Figure:
     """2.2: accuracy against total thinking tokens, sequential and parallel, one grader."""
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 5))
     accuracy_vs_tokens(ax, seq_curve, par_curve, grader,
                        seq_label="sequential, {mode} (± std over {seeds} seeds)",
                        par_label="parallel, {rule} (m = 1..{m_max}, 95% bootstrap)")
     ax.set(xlabel="total thinking tokens per problem (log scale)", ylabel=f"accuracy ({grader})",
            title=f"Accuracy against thinking tokens — {grader} grader")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     caption(fig, note)
     return fig
 
 
 def total_tokens_figure(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, note: str) -> plt.Figure:
     """2.2: accuracy against total generated tokens (thinking + answer) with horizontal bars, both graders."""
-    fig, axes = plt.subplots(1, 2, figsize=(15, 5), sharey=True)
+    fig, axes = panel_grid(4, panel_height=3.8)
     for ax, grader in zip(axes, ["exact", "flexible"]):
         accuracy_vs_tokens(ax, seq_curve, par_curve, grader, x="total_tokens", xerr=True)
-        ax.set(xlabel="avg. total tokens per problem (thinking + answer, log)", ylabel="accuracy",
+        ax.set(xlabel="avg. total tokens per problem\n(thinking + answer, log)", ylabel="accuracy",
                title=f"{grader} grader")
-    axes[0].legend(fontsize=8, loc="upper left")
+    legend_in(axes[2], axes[0], ncol=2)
+    axes[3].remove()
     caption(fig, note)
     return fig
 
@@ -70,7 +71,8 @@ def strategies_figure(curves: dict[str, pd.DataFrame], labels: dict[str, str], s
     """2.4: every strategy's parallel curve over the baseline, one panel per rule, sequential 2.2 for reference
     and the compared total budgets as vertical lines."""
     colors = dict(zip(curves, sns.color_palette("deep", n_colors=len(curves))))
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5), sharey=True)
+    fig, axes = panel_grid(4, panel_height=3.8)
+    spare, axes = axes[3], axes[:3]
     for ax, rule in zip(axes, ["majority", "maj@m", "best-of-m"]):
         for name, curve in curves.items():
             accuracy_vs_tokens(ax, None, curve, grader, par_label=labels[name], rules=[rule],
@@ -80,16 +82,16 @@ def strategies_figure(curves: dict[str, pd.DataFrame], labels: dict[str, str], s
                     color="gray" if mode == "stop" else "black", label=f"sequential, {mode.capitalize()} (2.2)")
         for total in totals:
             ax.axvline(total, color="tab:red", lw=0.8, alpha=0.5)
-        ax.set(xlabel="total thinking tokens per problem (log scale)", title=rule)
-    axes[0].set_ylabel(f"accuracy ({grader})")
-    axes[0].legend(fontsize=8, loc="upper left")
+        ax.set(xlabel="total thinking tokens per problem (log)", title=rule, ylim=(-0.03, 1.03),
+               ylabel=f"accuracy ({grader})")
+    legend_in(spare, axes[0])
     caption(fig, note)
     return fig
 
 
 def thinking_histogram(lengths: pd.Series, cap: int, note: str) -> plt.Figure:
     """2.1: the distribution of thinking lengths, with the cap and the median."""
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 4))
     ax.hist(lengths, bins=min(30, max(5, len(lengths) // 2)), color="tab:blue", edgecolor="white")
     ax.axvline(cap, color="tab:red", ls="--", label=f"cap ({cap:,} tokens, Stop)")
     ax.axvline(lengths.median(), color="black", ls=":", label=f"median ({lengths.median():.0f})")
@@ -102,29 +104,29 @@ def thinking_histogram(lengths: pd.Series, cap: int, note: str) -> plt.Figure:
 
 def diversity_figure(div: pd.DataFrame, cross: list[float], samples: int, note: str) -> plt.Figure:
     """2.3 (d): distinct answers per problem, and trace similarity within a problem against across problems."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 4))
     axes[0].hist(div.distinct_answers, bins=np.arange(0.5, samples + 1.5), color="tab:purple", edgecolor="white")
-    axes[0].set(xlabel=f"distinct final answers among {samples} samples", ylabel="problems", title="Answer diversity")
+    axes[0].set(xlabel=f"distinct final answers\namong {samples} samples", ylabel="problems", title="Answer diversity")
     bins = np.linspace(0, max(1e-6, div.trace_similarity.max(), max(cross, default=0)), 21)
     axes[1].hist(div.trace_similarity, bins=bins, alpha=0.7, density=True, color="tab:green",
-                 label=f"same problem (mean over sample pairs; {len(div)} problems)")
+                 label=f"same problem\n({len(div)} problems)")
     axes[1].hist(cross, bins=bins, alpha=0.5, density=True, color="tab:gray",
-                 label=f"different problems (reference; {len(cross)} pairs)")
-    axes[1].set(xlabel="word-trigram Jaccard similarity of thinking traces", ylabel="density", title="Trace similarity")
-    axes[1].legend(fontsize=8)
+                 label=f"different problems\n({len(cross)} pairs)")
+    axes[1].set(xlabel="word-trigram Jaccard similarity\nof thinking traces", ylabel="density", title="Trace similarity")
+    axes[1].legend()
     caption(fig, note)
     return fig
 
 
 def by_difficulty_figure(table: pd.DataFrame, hue: str, note: str, title: str, ax: plt.Axes | None = None) -> plt.Figure:
     """Accuracy against difficulty k, one line per value of `hue`, with 95% bootstrap intervals over problems."""
-    fig, ax = (plt.subplots(figsize=(8, 4.5)) if ax is None else (ax.figure, ax))
+    fig, ax = (plt.subplots(figsize=(PRINT_WIDTH_IN, 4.5)) if ax is None else (ax.figure, ax))
     for i, (value, rows) in enumerate(table.groupby(hue, sort=False)):
         yerr = np.vstack([rows["accuracy"] - rows["lo"], rows["hi"] - rows["accuracy"]])
         ax.errorbar(rows["k"] + (i - 0.5) * 0.08, rows["accuracy"], yerr=yerr, capsize=3, marker="o", label=str(value))
     ax.set(xlabel="difficulty k (operands in the chain)", ylabel="accuracy (exact_match)", ylim=(-0.03, 1.03),
            title=title)
-    ax.legend(fontsize=9, title=hue)
+    ax.legend(title=hue)
     caption(fig, note)
     return fig
 
@@ -132,7 +134,8 @@ def by_difficulty_figure(table: pd.DataFrame, hue: str, note: str, title: str, a
 def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
     """2.2: accuracy against the thinking budget, one line per difficulty k, one panel per intervention."""
     modes = list(dict.fromkeys(table["mode"]))
-    fig, axes = plt.subplots(1, len(modes), figsize=(6.5 * len(modes), 4.5), sharey=True, squeeze=False)
+    fig, flat = panel_grid(len(modes), panel_height=4.2, sharey=True)
+    axes = [flat]
     from ..reasoner.task import pass_tokens
 
     colours = sns.color_palette("viridis", table["k"].nunique())
@@ -147,9 +150,9 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
         budgets = sorted(part["budget"].unique())
         ax.set_xticks(budgets, [str(b) for b in budgets])
         ax.xaxis.set_minor_formatter(plt.NullFormatter())
-        ax.set(xlabel="thinking budget (tokens, log scale)", title=f"{mode.capitalize()} (dotted: one pass of the chain)",
+        ax.set(xlabel="thinking budget (tokens, log scale)", title=f"{mode.capitalize()}\n(dotted: one pass of the chain)",
                ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel("accuracy (exact_match)")
-    axes[0][-1].legend(fontsize=8, ncol=2)
+    axes[0][-1].legend(ncol=2, fontsize=10.5)
     caption(fig, note)
     return fig
