@@ -234,3 +234,4 @@ def test_an_experiment_with_overrides_records_outside_the_committed_results():
     assert changed.out_dir == "outputs" and changed.record_dir.startswith("outputs/experiments/01_data-")
     assert load("01_data", "quick", {"split_seed": 3}).record_dir == changed.record_dir  # the same experiment again
     assert load("01_data", "quick", {"split_seed": 4}).record_dir != changed.record_dir
+

@@ -156,3 +156,14 @@ def test_a_new_sweep_reuses_the_budgets_and_seeds_a_stored_one_holds(tmp_path, c
                                "sampling": {"temperature": 0.6}})
     assert fresh.missing(other) == 2
     assert _study(tmp_path).missing(Setting.from_dict({"name": "seq", "mode": "stop", "budgets": [2], "seeds": [0]})) == 0
+
+
+def test_vllm_start_up_noise_is_dropped_and_everything_else_kept(capfd):
+    import os
+
+    from helpers.tts.engines import filtered_stderr
+
+    with filtered_stderr(("NUMA binding",)):
+        os.write(2, b"[W utils.cpp:68] Warning: NUMA binding: Using MEMBIND policy\nreal problem: out of memory\n")
+    err = capfd.readouterr().err
+    assert "NUMA" not in err and "real problem: out of memory" in err

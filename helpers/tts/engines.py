@@ -12,7 +12,8 @@ fixed token scripts, for exact tests of the budget-forcing bookkeeping).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -221,6 +222,36 @@ def quiet_vllm() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit\..*")
 
 
+# C++ notices vLLM's CPU start-up writes straight to the process's stderr (not through Python's logging or
+# warnings, so quiet_vllm cannot reach them), one per notebook that starts an engine
+STDERR_NOISE = ("NUMA binding: Using MEMBIND policy",)
+
+
+@contextmanager
+def filtered_stderr(noise: Sequence[str] = STDERR_NOISE) -> Iterator[None]:
+    """Run with file descriptor 2 redirected to a temporary file, then write back every line that contains
+    none of `noise` (errors and anything unexpected still appear, after the block)."""
+    import os
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = [line for line in capture.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not any(n in line for n in noise)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
 class VLLMEngine:
     """vLLM backend: offline `LLM.generate` on token-id prompts, prefix caching on, one seed per request."""
 
@@ -241,9 +272,10 @@ class VLLMEngine:
         from .xtc import vllm_processor
 
         # XTC is registered always: it acts only on requests that ask for it (Sampling.extra["xtc"])
-        self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,
-                       enforce_eager=enforce_eager, logits_processors=[vllm_processor(), *(logits_processors or [])],
-                       **llm_kwargs)
+        with filtered_stderr():
+            self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,
+                           enforce_eager=enforce_eager, logits_processors=[vllm_processor(), *(logits_processors or [])],
+                           **llm_kwargs)
         scheduler = self.llm.llm_engine.vllm_config.scheduler_config
         self.step_tokens, self.step_seqs = scheduler.max_num_batched_tokens, scheduler.max_num_seqs
         self.eos = self.llm.get_tokenizer().eos_token_id
