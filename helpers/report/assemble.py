@@ -108,7 +108,7 @@ def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.Notebo
     return merged
 
 
-# WeasyPrint's page: the notebook HTML at the page width, prompts hidden, tables at 7.5 pt (cells wrap), figures kept whole,
+# WeasyPrint's page: the notebook HTML at the page width, prompts hidden, tables at 7.5 pt (headers wrap, numbers do not), figures kept whole,
 # and a table kept on the page of the caption printed just before it
 PDF_CSS = """
 @page { size: A4; margin: 14mm 12mm; }
@@ -120,8 +120,9 @@ html, body { width: auto !important; margin: 0 !important; padding: 0 !important
 .jp-RenderedImage img { max-width: 100% !important; height: auto !important; }
 .jp-RenderedImage { break-inside: avoid; }
 .jp-RenderedHTMLCommon table { font-size: 7.5pt !important; border-collapse: collapse; max-width: 100%; }
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 3px !important; white-space: normal !important;
-  word-break: break-word; overflow-wrap: anywhere; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 3px !important; }
+.jp-RenderedHTMLCommon th { white-space: normal !important; overflow-wrap: anywhere; }
+.jp-RenderedHTMLCommon td { white-space: nowrap !important; }
 .jp-OutputArea-child:has(table) { break-before: avoid; }
 pre { white-space: pre-wrap !important; word-break: break-word; font-size: 8pt; }
 h1, h2, h3 { break-after: avoid; }

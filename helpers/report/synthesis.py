@@ -93,7 +93,7 @@ def compute_figure(ablations: AblationFacts, scaling: ScalingFacts, note: str) -
                        scaling.grader)
     axes[1].set(xlabel="thinking tokens per problem (log)", ylabel=f"accuracy ({scaling.grader})",
                 title="Test-time compute\nand accuracy")
-    axes[1].legend(fontsize=9)
+    axes[1].legend(fontsize=10.5)
     caption(fig, note)
     fig.tight_layout()
     return fig
@@ -124,6 +124,7 @@ def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
                ylabel="accuracy (exact_match)")
         ax.xaxis.set_minor_formatter(plt.NullFormatter())  # minor labels of a short log axis overlap
     legend_in(spare, axes[0][0], title="solid: greedy Stop; dashed: maj@m", fontsize=10.5)
+    fig.tight_layout()
     caption(fig, note)
     return fig
 

@@ -62,6 +62,7 @@ def total_tokens_figure(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, note: 
                title=f"{grader} grader")
     legend_in(axes[2], axes[0], ncol=2)
     axes[3].remove()
+    fig.tight_layout()
     caption(fig, note)
     return fig
 
@@ -85,6 +86,7 @@ def strategies_figure(curves: dict[str, pd.DataFrame], labels: dict[str, str], s
         ax.set(xlabel="total thinking tokens per problem (log)", title=rule, ylim=(-0.03, 1.03),
                ylabel=f"accuracy ({grader})")
     legend_in(spare, axes[0])
+    fig.tight_layout()
     caption(fig, note)
     return fig
 
@@ -154,5 +156,6 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
                ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel("accuracy (exact_match)")
     axes[0][-1].legend(ncol=2, fontsize=10.5)
+    fig.tight_layout()
     caption(fig, note)
     return fig
