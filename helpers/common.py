@@ -138,13 +138,18 @@ def git_commit(root: Path | None = None) -> str:
         return "unknown"
 
 
+def machine() -> str:
+    """Hardware and software in one line, e.g. 'CPU: AMD EPYC (2 threads) · torch 2.13.0+cpu · Python 3.11.7'."""
+    import torch
+
+    return f"{hardware()} · torch {torch.__version__} · Python {platform.python_version()}"
+
+
 def provenance(profile: str) -> str:
     """One line stating profile, hardware and software, for figure captions and notebook headers. The commit
     and the date are not in it: they change with every commit, so a re-render of unchanged results would
     change every figure; they are in the build's provenance.json (helpers.report.build)."""
-    import torch
-
-    return f"profile `{profile}` · {hardware()} · torch {torch.__version__} · Python {platform.python_version()}"
+    return f"profile `{profile}` · {machine()}"
 
 
 # The report's page holds 7.3 in of text (A4, 12 mm margins): a figure PRINT_WIDTH_IN wide prints at 0.77 of its

@@ -19,7 +19,7 @@ import nbformat
 
 from .build import notebooks, to_html
 from .params import PROFILES
-from ..common import provenance, repo_root, write_atomic
+from ..common import machine, repo_root, write_atomic
 
 def anchor(title: str) -> str:
     """The id nbconvert gives a markdown heading: spaces become '-'."""
@@ -60,7 +60,7 @@ min in all on this machine; a re-render that reuses the stored runs takes a few 
                if profile != "full" else "runs **Qwen3-4B** on **AIME 2024** through vLLM."))
     text = f"""# Train-time versus test-time compute: grokking and test-time scaling
 
-**Profile** `{profile}` · {provenance(profile).split(" · ", 1)[1]}
+**Profile** `{profile}` · {machine()}
 
 {models}
 

@@ -15,9 +15,11 @@ import argparse
 import os
 import sys
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from jupyter_client.manager import KernelManager
+from traitlets import default
 
 from ..common import repo_root, write_atomic
 from .params import PROFILES, check_profile, group_of
@@ -32,26 +34,13 @@ def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-@lru_cache(maxsize=1)
-def _ipc_kernel_manager() -> type:
-    from jupyter_client.manager import KernelManager
-    from traitlets import default
+class IPCKernelManager(KernelManager):
+    """A kernel that talks over local IPC sockets: the same kernel, without ipykernel's warning (printed for
+    every notebook) that TCP carries its messages unencrypted."""
 
-    class IPCKernelManager(KernelManager):
-        """A kernel that talks over local IPC sockets: the same kernel, without ipykernel's warning (printed
-        for every notebook) that TCP carries its messages unencrypted."""
-
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc" if os.name == "posix" else "tcp"
-
-    return IPCKernelManager
-
-
-def __getattr__(name: str) -> Any:  # built on first use: jupyter_client is imported only when a notebook runs
-    if name == "IPCKernelManager":
-        return _ipc_kernel_manager()
-    raise AttributeError(name)
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc" if os.name == "posix" else "tcp"
 
 
 def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool = False) -> None:

@@ -113,6 +113,11 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
     return _select(store, setting, problems)
 
 
+def sampling_fields(setting: Setting) -> dict[str, Any]:
+    """The sampling parameters as a trace record stores them (sampling_temperature, ...; backend extras aside)."""
+    return {f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"}
+
+
 def setting_fingerprint(setting: Setting) -> str:
     """A short hash of what shapes a setting's samples beyond the store key: sampling (with backend extras),
     prompt and answer length."""
@@ -126,7 +131,7 @@ def check_store_matches(store: TraceStore, setting: Setting, problems: Sequence[
     prompt, answer length or gold): the store keys samples by experiment/problem/mode/budget/seed only, so
     they would be returned as if they were this setting's."""
     expected = {"model": model, "thinking_on": setting.prompt.thinking,
-                **{f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"}}
+                **sampling_fields(setting)}
     golds = {p.id: p.answer for p in problems}
     fingerprint = setting_fingerprint(setting)  # last: the named fields above make the clearer message
     for record in store.select(experiment=setting.name, mode=setting.mode):
@@ -166,7 +171,7 @@ def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, 
     return {
         "experiment": setting.name, "problem_id": problem.id, "mode": setting.mode, "budget": sample.budget,
         "seed": sample.seed, "model": model, "backend": backend, "thinking_on": setting.prompt.thinking,
-        **{f"sampling_{k}": v for k, v in asdict(setting.sampling).items() if k != "extra"},
+        **sampling_fields(setting),
         "gold": problem.answer, "thinking_tokens": sample.thinking_tokens, "answer_tokens": len(answer_ids),
         "waits": sample.thinking.waits, "thinking_cut": sample.thinking.cut, "answer_finished": sample.answer_finish == "stop",
         "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "seconds_per_sample": round(seconds, 3),
@@ -279,8 +284,6 @@ class Study:
         gc.collect()
 
     def run_id(self, setting: Setting) -> str:
-        import hashlib
-        import json
         identity = {"setting": asdict(setting), "model": self.model, "backend": self.backend,
                     "engine": self.engine_kwargs, "problems": [asdict(p) for p in self.problems]}
         digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:10]
@@ -302,8 +305,6 @@ class Study:
 
     def run(self, setting: Setting, chunk: int | None = None) -> pd.DataFrame:
         """Generate what is missing (loading the model only then) and return every sample of the setting."""
-        import json
-
         folder = self.run_dir(setting)
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "config.json").is_file():
@@ -323,8 +324,6 @@ class Study:
         A sample at budget b is the same whichever other budgets its sweep had (the sweep derives every budget
         from one thinking pass; tests/test_engines_real.py checks it on a real model), so `seq_budgets: [12, 24]`
         after a stored [6, ..., 96] sweep generates nothing."""
-        import json
-
         def identity(cfg: dict[str, Any]) -> str:
             spec = {k: v for k, v in cfg["setting"].items() if k not in ("budgets", "seeds")}
             return json.dumps([spec, cfg["model"], cfg["backend"], cfg["engine"], cfg["problems"]],
@@ -348,8 +347,6 @@ class Study:
     @cached_property
     def reasoner(self) -> dict[str, Any] | None:
         """The training record of the project's own reasoner when the model is one of its checkpoints."""
-        import json
-
         meta = repo_root() / self.model / "reasoner.json"
         return json.loads(meta.read_text()) if meta.is_file() else None
 
@@ -416,8 +413,6 @@ class Study:
         m x short_budget tokens, or m concurrent samples of short_budget tokens each (one engine call). Lengths are
         forced (no stop token), the median of `repeats` timings after one warm-up call is kept, and the result is
         stored (with the hardware) under <section>/latency-<hash>.json, reused when it exists."""
-        import hashlib
-        import json
 
         from ..common import hardware
         key = json.dumps({"model": self.model, "backend": self.backend, "engine": self.engine_kwargs, "problem": problem.id,
