@@ -30,8 +30,9 @@ def test_seed_summary_separates_first_crossing_from_the_stop():
 
 def test_verify_tasks_and_grokked():
     assert verify_tasks(["+", "/"], [7], 0.5, 0.25, 0).drop(columns=["task", "p"]).all().all()
-    table = pd.DataFrame({"seed": [0, 1], "val_acc_at_t_train": [0.05, 0.5], "t_train": [100, 100], "t_val": [500, 200]})
-    assert grokked(table).seed.tolist() == [0]
+    table = pd.DataFrame({"seed": [0, 1, 2], "val_acc_at_t_train": [0.05, 0.5, 0.05], "t_train": [100, 100, 100],
+                          "t_val": [700, 900, 300]})
+    assert grokked(table, hold=500).seed.tolist() == [0]  # seed 1 was not near chance, seed 2 waited < 500 steps
 
 
 def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path):
@@ -41,15 +42,24 @@ def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path)
     b = {"field": "train_frac", "values": [0.3, 0.5], "label": "frac"}
     assert [c.val_frac for c in study_configs(base, [0], b)] == [0.35, 0.25]
     assert len(distinct_configs(base, [0, 1], [a, b])) == 6  # (wd 1.0, frac 0.3) is shared
-    summary = pd.DataFrame([{"weight_decay": 0.5, "runs": 2, "generalised": 2, "delta_t_mean": 400.0, "delta_t_std": 10.0,
-                             "t_val_mean": 500.0, "t_train_mean": 100.0, "censored_at": ""},
-                            {"weight_decay": 1.0, "runs": 2, "generalised": 1, "delta_t_mean": 100.0,
-                             "delta_t_std": float("nan"), "t_val_mean": 300.0, "t_train_mean": 200.0, "censored_at": ">900"}])
+    summary = pd.DataFrame([
+        {"weight_decay": 0.5, "runs": 3, "fitted": 3, "generalised": 3, "t_train_mean": 100.0, "t_train_std": 10.0,
+         "t_val_mean": 500.0, "t_val_std": 20.0, "delta_t_mean": 400.0, "delta_t_std": 10.0, "t_val_km_median": 500.0,
+         "censored_at": ""},
+        {"weight_decay": 1.0, "runs": 3, "fitted": 2, "generalised": 2, "t_train_mean": 300.0, "t_train_std": 10.0,
+         "t_val_mean": 410.0, "t_val_std": 20.0, "delta_t_mean": 110.0, "delta_t_std": 5.0,
+         "t_val_km_median": float("nan"), "censored_at": ">900"}])
     text = describe(summary, a, 0.99, 900)
-    assert "0.5: Δt = 400 ± 10" in text and "1/2 generalised (1 censored, >900)" in text and "(×0.25)" in text
-    table = pd.DataFrame({"weight_decay": [1.0], "seed": [1], "censored": [True], "t_train": [float("nan")],
-                          "final_train_acc": [0.4], "final_val_acc": [0.1], "best_val_acc": [0.2], "val_collapses": [0]})
-    assert "never fitted the training set" in censored_runs(table, "weight_decay")
+    assert "0.5: 3/3 generalised; over the 3 that generalised t_train = 100 ± 10, t_val = 500 ± 20, Δt = 400 ± 10" in text
+    assert "1: 2/3 generalised, 1 never fitted the training set (Δt undefined)" in text
+    assert "not reached (>900)" in text
+    # Δt falls by 290: t_train rises by 200, t_val falls by 90 (less than half); the intervals do not overlap
+    assert "t_train moves by +200 steps, t_val by -90 and Δt by -290" in text and "mostly through t_train" in text
+    assert "do not overlap" in text
+    table = pd.DataFrame({"weight_decay": [1.0], "seed": [1], "outcome": ["never fitted"], "t_train": [float("nan")],
+                          "last_step": [900.0], "final_train_acc": [0.4], "final_val_acc": [0.1], "best_val_acc": [0.2],
+                          "val_collapses": [0]})
+    assert "never fitted the training set for good (Δt undefined)" in censored_runs(table, "weight_decay")
 
 
 def test_synthesis_phrases():

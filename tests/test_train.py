@@ -216,6 +216,20 @@ def test_an_early_stopped_run_extended_stays_stopped(tmp_path):
     assert extended.summary["steps"] == first.summary["steps"]
 
 
+
+def test_raising_the_patience_continues_an_early_stopped_run(tmp_path):
+    base = dict(out_dir=str(tmp_path), eval_every=10, progress=False, early_stop_on="train_loss",
+                early_stop_threshold=1e-2, max_steps=400)
+    first = train(make_config(base, early_stop_patience=2))
+    longer = train(make_config(base, early_stop_patience=5))
+    fresh = train(make_config(base, early_stop_patience=5, out_dir=str(tmp_path / "fresh")))
+    assert longer.run_dir != first.run_dir
+    assert longer.summary["steps"] == fresh.summary["steps"] > first.summary["steps"]  # 3 more evaluations
+    cols = ["step", "train_loss", "train_acc", "early_stop_count"]
+    pd.testing.assert_frame_equal(longer.metrics[cols], fresh.metrics[cols])
+    for key, value in fresh.model.state_dict().items():
+        torch.testing.assert_close(longer.model.state_dict()[key], value, rtol=0, atol=0)
+
 _ALLOC_CYCLES = """
 import ctypes, ctypes.util, resource, sys, torch
 from helpers.gpt.train import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, keep_freed_memory

@@ -77,6 +77,33 @@ def final_results(metrics: pd.DataFrame, patience: int, keys: tuple[str, ...] = 
                     "best test acc", "train loss", "test loss", "best test loss"]]
 
 
+def config_summary(results: pd.DataFrame, threshold: float = 0.99) -> pd.DataFrame:
+    """Per configuration (task, modulus, layers) over its seeds: how many reached test accuracy >= threshold,
+    final test and train accuracy mean ± std, and the steps trained (mean ± std)."""
+    rows = []
+    for (task, p, layers), g in results.groupby(["task", "modulus", "n_layer"], sort=True):
+        rows.append({"task": task, "modulus": p, "n_layer": layers, "seeds": len(g),
+                     f"test acc ≥ {threshold:g}": int((g["test acc"] >= threshold).sum()),
+                     "test acc mean": g["test acc"].mean(), "test acc std": g["test acc"].std(ddof=1),
+                     "train acc mean": g["train acc"].mean(), "steps mean": g["steps"].mean(),
+                     "steps std": g["steps"].std(ddof=1)})
+    return pd.DataFrame(rows)
+
+
+def tuning_table(metrics: pd.DataFrame, keys: list[str], threshold: float = 0.99) -> pd.DataFrame:
+    """One row per tuning run: its settings, the first evaluated step with validation accuracy >= threshold
+    (NaN if never), the best validation accuracy, and the final train/validation accuracy and step."""
+    rows = []
+    for key, run in metrics.groupby(keys, sort=True):
+        run = run.sort_values("step")
+        hit = run.loc[run["val_acc"] >= threshold, "step"]
+        rows.append(dict(zip(keys, key if isinstance(key, tuple) else (key,))) | {
+            f"first step val ≥ {threshold:g}": float(hit.iloc[0]) if len(hit) else float("nan"),
+            "best val acc": run["val_acc"].max(), "final train acc": run["train_acc"].iloc[-1],
+            "final val acc": run["val_acc"].iloc[-1], "steps": int(run["step"].iloc[-1])})
+    return pd.DataFrame(rows)
+
+
 def seed_summary(runs: pd.DataFrame, seeds: list[int], threshold: float = 0.99) -> dict[str, Any]:
     """Per seed of one configuration: the first evaluated step with test accuracy >= threshold (NaN if never;
     accuracy can dip again after it) and the last row (the stop); their means and spreads."""
@@ -115,10 +142,10 @@ def plateau(table: pd.DataFrame, metrics: pd.DataFrame) -> dict[str, Any]:
     return pd.DataFrame(rows)
 
 
-def grokked(table: pd.DataFrame, chance_ceiling: float = 0.30, ratio: float = 3.0) -> pd.DataFrame:
-    """The seeds that grok: validation accuracy under `chance_ceiling` when training accuracy crosses the
-    threshold, and t_val at least `ratio` × t_train."""
-    return table[(table.val_acc_at_t_train < chance_ceiling) & (table.t_val >= ratio * table.t_train)]
+def grokked(table: pd.DataFrame, chance_ceiling: float = 0.30, hold: float = 500) -> pd.DataFrame:
+    """The seeds that grok: validation accuracy under `chance_ceiling` at t_train (training accuracy held at the
+    threshold for `hold` steps), and validation reaching the threshold at least `hold` steps after that."""
+    return table[(table.val_acc_at_t_train < chance_ceiling) & (table.t_val - table.t_train >= hold)]
 
 
 def example_rows(ops: list[str], p: int, train_frac: float, val_frac: float, split_seed: int, n: int = 3) -> pd.DataFrame:

@@ -155,8 +155,8 @@ def grokking_curves(metrics: pd.DataFrame, table: pd.DataFrame, modulus: int, no
             if not math.isnan(t):
                 for ax in axes:
                     ax.axvline(t, color=colors[seed], ls=ls, lw=1, alpha=0.8)
-    axes[0].plot([], [], color="k", ls=":", label="t_train (train acc ≥ 99%)")
-    axes[0].plot([], [], color="k", ls="-.", label="t_val (val acc ≥ 99%)")
+    axes[0].plot([], [], color="k", ls=":", label="t_train (train acc held ≥ 99%)")
+    axes[0].plot([], [], color="k", ls="-.", label="t_val (val acc held ≥ 99%)")
     axes[0].set(xscale="log", xlabel="optimisation step (log)", ylabel="exact-match accuracy (answer)",
                 title=f"a / b (mod {modulus}): accuracy", ylim=(-0.02, 1.02))
     axes[1].set(xscale="log", yscale="log", xlabel="optimisation step (log)", ylabel="loss on the answer (nats/token)",
@@ -168,31 +168,49 @@ def grokking_curves(metrics: pd.DataFrame, table: pd.DataFrame, modulus: int, no
     return fig
 
 
+def generalised_fraction(ax: plt.Axes, table: pd.DataFrame, field: str, value: float, color, budget: float) -> None:
+    """The fraction of a value's runs whose validation accuracy is at the threshold for good by each step (the
+    Kaplan-Meier estimate 1 - S(t): every censored run here is censored at the budget, so it is the plain
+    fraction), as a step curve up to the budget."""
+    runs = table[np.isclose(table[field], value)]
+    times = np.sort(runs.loc[runs.outcome == "generalised", "t_val"].to_numpy())
+    xs = np.concatenate([[1], np.maximum(times, 1), [budget]])
+    ys = np.concatenate([[0], np.arange(1, len(times) + 1), [len(times)]]) / len(runs)
+    ax.step(xs, ys, where="post", color=color, label=f"{value:g} ({len(times)}/{len(runs)})")
+
+
 def ablation_study(study: dict[str, Any], tidy: pd.DataFrame, table: pd.DataFrame, threshold: float,
                    note: str) -> plt.Figure:
-    """One study: validation/train curves per value, t_train and t_val per value, and Δt per value (censored
-    runs as open triangles at their lower bound)."""
+    """One study: validation/train curves per value; t_train and t_val per value; Δt per value (runs without Δt
+    as open triangles at their lower bound; runs that never fitted have none); and the fraction of runs
+    generalised against steps."""
     field, values = study["field"], study["values"]
     logx = field == "weight_decay"
     fig, axes = panel_grid(4, panel_height=3.6)
-    spare, axes = axes[3], axes[:3]
     palette = dict(zip(values, sns.color_palette("viridis", n_colors=len(values))))
+    budget = float(table["last_step"].max())
     for value in values:
         runs = tidy[np.isclose(tidy[field], value)]
         seed_band(axes[0], runs, "val_acc", f"{value:g}", color=palette[value])
         seed_band(axes[0], runs, "train_acc", None, color=palette[value], ls=":")
+        generalised_fraction(axes[3], table, field, value, palette[value], budget)
     axes[0].set(xlabel="optimisation step (log)", ylabel="exact-match accuracy", ylim=(-0.02, 1.02),
                 title="validation (solid), train (dotted)\nmean ± std over seeds")
-    legend_in(spare, axes[0], title=study["label"])
-    errorbar_with_censored(axes[1], table, field, "t_val", "t_val", color="C3", logx=logx)
-    errorbar_with_censored(axes[1], table.assign(censored=False), field, "t_train", "t_train", color="C0", logx=logx)
+    axes[3].set(xscale="log", xlabel="optimisation step (log)", ylabel="fraction of runs", ylim=(-0.02, 1.02),
+                title=f"runs generalised (val ≥ {threshold:.0%} for good)")
+    axes[3].legend(title=f"{study['label']} (runs)", fontsize=8)
+    # one run set for the means: the runs that generalised (those without Δt are triangles or absent)
+    marked = table.assign(censored=table.outcome != "generalised")
+    errorbar_with_censored(axes[1], marked, field, "t_val", "t_val", color="C3", logx=logx)
+    errorbar_with_censored(axes[1], marked[marked.outcome == "generalised"].assign(censored=False), field, "t_train",
+                           "t_train", color="C0", logx=logx)
     axes[1].set(xlabel=study["label"], ylabel="step", title=f"t_train and t_val (threshold {threshold:.0%})")
     log_y_if_possible(axes[1], table["t_val"], table["t_train"], table["last_step"])
-    errorbar_with_censored(axes[2], table, field, "delta_t", "Δt = t_val − t_train", color="C2", logx=logx,
+    errorbar_with_censored(axes[2], marked, field, "delta_t", "Δt = t_val − t_train", color="C2", logx=logx,
                            censored_y="delta_t_lower_bound")
     axes[2].set(xlabel=study["label"], ylabel="steps, train → validation", title="Δt, the grokking delay")
     log_y_if_possible(axes[2], table["delta_t"], table["delta_t_lower_bound"])
-    for ax in axes[1:]:
+    for ax in axes[1:3]:
         if logx:
             ax.set_xscale("log")
             ax.set_xlim(min(values) / 1.4, max(values) * 1.4)  # also when a panel has nothing to draw
@@ -200,7 +218,7 @@ def ablation_study(study: dict[str, Any], tidy: pd.DataFrame, table: pd.DataFram
             ax.xaxis.set_minor_formatter(plt.NullFormatter())
         else:
             ax.set_xticks(values)
-        ax.legend()
+        ax.legend(fontsize=8)
     caption(fig, note)
     fig.tight_layout()
     return fig

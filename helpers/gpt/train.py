@@ -237,17 +237,42 @@ def build_model(cfg: TrainConfig, tok: Tokenizer, splits: dict[str, Split]) -> G
 
 # ---------------------------------------------------------------------------------------------- checkpoints
 
-def save_checkpoint(path: Path, model: GPT, optimizer: torch.optim.Optimizer, step: int, cfg: TrainConfig,
-                    tok: Tokenizer, metrics: list[dict], extra: dict[str, Any]) -> None:
+def current_rng() -> dict[str, Any]:
+    """This process's RNG states, as a checkpoint stores them."""
+    return {"torch": torch.get_rng_state(), "python": random.getstate(),
+            "numpy": [v.tolist() if isinstance(v, np.ndarray) else v for v in np.random.get_state()]}
+
+
+def save_checkpoint(path: Path, model_state: dict[str, torch.Tensor], model_cfg: GPTConfig,
+                    optimizer_state: dict[str, Any], step: int, cfg: TrainConfig, tok: Tokenizer, metrics: list[dict],
+                    extra: dict[str, Any], rng: dict[str, Any] | None = None) -> None:
+    """One resumable checkpoint (both trainers write this format, so either can resume the other's)."""
     state = {
-        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-        "config": cfg.to_dict(), "model_config": asdict(model.cfg), "tokenizer": tok.spec(),
-        "metrics": metrics,
-        "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
-                "numpy": [v.tolist() if isinstance(v, np.ndarray) else v for v in np.random.get_state()]},
-        **extra,
+        "model": model_state, "optimizer": optimizer_state, "step": step,
+        "config": cfg.to_dict(), "model_config": asdict(model_cfg), "tokenizer": tok.spec(),
+        "metrics": metrics, "rng": current_rng() if rng is None else rng, **extra,
     }
     save_atomic(path, state)
+
+
+def finish_run(cfg: TrainConfig, model_state: dict[str, torch.Tensor], model_cfg: GPTConfig, n_params: int,
+               tok: Tokenizer, step: int, metrics: list[dict], stopped_early: bool, wall_s: float,
+               seconds: dict[str, float], device: torch.device, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write model.pt, then summary.json (last: it marks the run finished); return the summary."""
+    save_atomic(cfg.run_dir / "model.pt", {"model": model_state, "model_config": asdict(model_cfg),
+                                           "tokenizer": tok.spec(), "config": cfg.to_dict(), "step": step})
+    last = metrics[-1]
+    summary = {"run_id": cfg.run_id, "config_hash": cfg.config_hash(), "steps": step,
+               "stop_reason": "early_stop" if stopped_early else "max_steps",
+               "wall_s": round(wall_s, 3), "n_params": n_params,
+               # this session's time in evaluation+logging and in checkpoints (a resumed run counts its last part)
+               "eval_s": round(seconds["eval"], 3), "checkpoint_s": round(seconds["checkpoint"], 3),
+               "session_s": round(seconds["session"], 3),
+               **{k: last[k] for k in METRIC_COLUMNS if k not in ("step", "wall_s")},
+               "torch": torch.__version__, "device": str(device), "threads": cfg.threads, **(extra or {})}
+    summary = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in summary.items()}
+    write_atomic(cfg.run_dir / "summary.json", json.dumps(summary, indent=2))
+    return summary
 
 
 def restore_rng(rng: dict[str, Any]) -> None:
@@ -273,17 +298,18 @@ def read_finished(cfg: TrainConfig) -> RunResult | None:
 
 
 def find_extendable(cfg: TrainConfig) -> Path | None:
-    """A run of the same section whose config differs from `cfg` only by a smaller max_steps, with the
-    checkpoint that got furthest; None if there is none.
+    """A run of the same section whose config differs from `cfg` only by a smaller (or equal) max_steps and
+    early_stop_patience, with the checkpoint that got furthest; None if there is none.
 
-    With a constant learning rate after warmup, max_steps changes nothing about the trajectory (batches are
-    a function of the step, the schedule does not look at the budget), so raising a budget can continue
-    the shorter run instead of redoing it. Only the evaluation steps already logged differ: they keep the
-    shorter run's log-spaced schedule up to where it stopped.
+    With a constant learning rate after warmup, neither changes anything about the trajectory before the run
+    stops (batches are a function of the step, the schedule does not look at the budget, and the early-stop
+    count is in the checkpoint), so raising a budget or the patience can continue the shorter run instead of
+    redoing it. Only the evaluation steps already logged differ: they keep the shorter run's log-spaced
+    schedule up to where it stopped.
     """
     if cfg.lr_schedule != "constant" or not cfg.run_dir.parent.is_dir():
         return None
-    ignored = COSMETIC | RUNTIME | {"max_steps"}
+    ignored = COSMETIC | RUNTIME | {"max_steps", "early_stop_patience"}
     mine = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
     best, best_step = None, -1
     for folder in cfg.run_dir.parent.glob(f"{cfg.run_name}-*"):
@@ -294,7 +320,8 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
         try:
             other = yaml.safe_load(config_file.read_text())
             theirs = {k: v for k, v in other.items() if k not in ignored}
-            if theirs != mine or other["max_steps"] >= cfg.max_steps:
+            if theirs != mine or other["max_steps"] > cfg.max_steps \
+                    or other["early_stop_patience"] > cfg.early_stop_patience:
                 continue
             step = read_state(ckpt)["step"]
         except Exception as err:  # a broken sibling is skipped, never fatal to this run
@@ -395,7 +422,7 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     stopped_early = False
 
     def checkpoint() -> None:
-        save_checkpoint(ckpt_path, model, optimizer, step, cfg, tok, metrics,
+        save_checkpoint(ckpt_path, model.state_dict(), model.cfg, optimizer.state_dict(), step, cfg, tok, metrics,
                         {"early_stop_count": early_count, "wall_s": wall(),
                          "batch_loss": None if batch_loss is None else float(batch_loss)})
 
@@ -440,19 +467,9 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     bar.close()
 
     checkpoint()
-    save_atomic(run_dir / "model.pt", {"model": model.state_dict(), "model_config": asdict(model.cfg),
-                                       "tokenizer": tok.spec(), "config": cfg.to_dict(), "step": step})
-    last = metrics[-1]
-    summary = {"run_id": cfg.run_id, "config_hash": cfg.config_hash(), "steps": step,
-               "stop_reason": "early_stop" if stopped_early else "max_steps",
-               "wall_s": round(wall(), 3), "n_params": model.num_params(),
-               # this session's time in evaluation+logging and in checkpoints (a resumed run counts its last part)
-               "eval_s": round(seconds["eval"], 3), "checkpoint_s": round(seconds["checkpoint"], 3),
-               "session_s": round(time.perf_counter() - start_time, 3),
-               **{k: last[k] for k in METRIC_COLUMNS if k not in ("step", "wall_s")},
-               "torch": torch.__version__, "device": str(device), "threads": cfg.threads}
-    summary = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in summary.items()}
-    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2))
+    seconds["session"] = time.perf_counter() - start_time
+    summary = finish_run(cfg, model.state_dict(), model.cfg, model.num_params(), tok, step, metrics, stopped_early,
+                         wall(), seconds, device)
     return RunResult(run_dir, cfg, pd.DataFrame(metrics, columns=METRIC_COLUMNS), summary, model, tok, False)
 
 

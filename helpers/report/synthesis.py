@@ -27,14 +27,16 @@ def span(values: list[float | None], unit: str = "") -> str:
 
 
 def delay_trend(ablations: AblationFacts, field: str, label: str) -> str:
-    """How the mean delay moved across the values whose runs generalised (or why no trend can be read)."""
-    ok = sorted((r for r in ablations.studies[field]["summary"] if r["generalised"] and r["delta_t_mean"] is not None),
+    """How the mean delay, and t_train and t_val behind it, moved across the values with at least two runs that
+    generalised (or why no trend can be read). Means are over the runs that generalised."""
+    ok = sorted((r for r in ablations.studies[field]["summary"] if r["generalised"] >= 2 and r["delta_t_mean"] is not None),
                 key=lambda r: r[field])
     if len(ok) < 2:
-        return f"too few {label} values generalised within the budget to read a trend"
+        return f"too few {label} values had two or more runs generalise within the budget to read a trend"
     first, last = ok[0], ok[-1]
     return (f"{label} {first[field]:g} → {last[field]:g} took the mean delay Δt from {first['delta_t_mean']:,.0f} "
-            f"to {last['delta_t_mean']:,.0f} steps")
+            f"to {last['delta_t_mean']:,.0f} steps (t_train {first['t_train_mean']:,.0f} → {last['t_train_mean']:,.0f}, "
+            f"t_val {first['t_val_mean']:,.0f} → {last['t_val_mean']:,.0f})")
 
 
 def scaling_summary(scaling: ScalingFacts) -> dict[str, Any]:
