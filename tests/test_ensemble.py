@@ -100,3 +100,17 @@ def test_bad_ensembles_are_refused(tmp_path):
         check_members(configs(tmp_path, [0], dropout=0.1))
     with pytest.raises(ValueError, match="same run"):
         check_members(configs(tmp_path, [0, 0]))
+
+
+def test_a_sweep_groups_seeds_into_ensembles(tmp_path):
+    from helpers.gpt.sweep import ensemble_groups, run_sweep
+
+    runs = configs(tmp_path, [0, 1, 2], "sweep", max_steps=20) + configs(tmp_path, [0], "sweep", max_steps=20, lr=2e-3)
+    groups = ensemble_groups(runs, 2)
+    assert [[c.seed for c in g] for g in groups] == [[0, 1], [2], [0]]
+    assert [len(g) for g in ensemble_groups(runs, 1)] == [1, 1, 1, 1]
+    sweep = run_sweep(runs, workers=1, progress=False, ensemble=2)
+    # every run of an ensemble sweep is made by the ensemble trainer, a group of one too
+    assert sweep.trained == 4 and sweep.summaries["ensemble"].tolist() == [2, 2, 1, 1]
+    alone = train_ensemble(configs(tmp_path, [2], "alone2", max_steps=20))[0]
+    assert sweep.metrics[sweep.metrics.run_id == runs[2].run_id]["train_loss"].tolist() == alone.metrics["train_loss"].tolist()
