@@ -28,6 +28,16 @@ def test_seed_summary_separates_first_crossing_from_the_stop():
     assert len(rows_matching(runs, {"seed": 1, "op": "+"})) == 4
 
 
+def test_after_grokking():
+    from helpers.gpt.analysis import after_grokking
+
+    metrics = pd.DataFrame({"seed": 0, "step": [0, 100, 200, 300, 400, 500],
+                            "train_acc": [0, 1, 1, 0.3, 1, 1], "val_acc": [0, 0.1, 1, 0.2, 1, 0.995]})
+    table = pd.DataFrame({"seed": [0], "t_val": [200.0], "censored": [False]})
+    row = after_grokking(table, metrics).iloc[0]
+    assert (row.steps_after, row.val_ok_share, row.collapses, row.val_min, row.train_at_val_min) == (300, 2 / 3, 1, 0.2, 0.3)
+
+
 def test_verify_tasks_and_grokked():
     assert verify_tasks(["+", "/"], [7], 0.5, 0.25, 0).drop(columns=["task", "p"]).all().all()
     table = pd.DataFrame({"seed": [0, 1, 2], "val_acc_at_t_train": [0.05, 0.5, 0.05], "t_train": [100, 100, 100],
@@ -60,6 +70,21 @@ def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path)
                           "last_step": [900.0], "final_train_acc": [0.4], "final_val_acc": [0.1], "best_val_acc": [0.2],
                           "val_collapses": [0]})
     assert "never fitted the training set for good (Δt undefined)" in censored_runs(table, "weight_decay")
+
+
+def test_delay_trend_says_which_milestone_moved():
+    from helpers.report.facts import AblationFacts
+    from helpers.report.synthesis import delay_trend
+
+    rows = [{"weight_decay": 0.5, "generalised": 2, "delta_t_mean": 4000.0, "t_train_mean": 400.0, "t_val_mean": 4400.0},
+            {"weight_decay": 4.0, "generalised": 1, "delta_t_mean": 10.0, "t_train_mean": 10.0, "t_val_mean": 20.0},
+            {"weight_decay": 2.0, "generalised": 3, "delta_t_mean": 1300.0, "t_train_mean": 1400.0, "t_val_mean": 2700.0}]
+    facts = AblationFacts(recipe="r", budget=10_000, studies={"weight_decay": {"summary": rows}})
+    text = delay_trend(facts, "weight_decay", "weight decay")
+    # wd 4 has one generalised run only: the trend reads 0.5 -> 2; t_train moved 1000, t_val 1700: both
+    assert text.startswith("weight decay 0.5 → 2 took the mean delay Δt from 4,000 to 1,300 steps")
+    assert "t_train 400 → 1,400, t_val 4,400 → 2,700: through both milestones" in text
+    assert "too few" in delay_trend(AblationFacts("r", 1, {"weight_decay": {"summary": rows[:2]}}), "weight_decay", "wd")
 
 
 def test_synthesis_phrases():

@@ -142,6 +142,27 @@ def plateau(table: pd.DataFrame, metrics: pd.DataFrame) -> dict[str, Any]:
     return pd.DataFrame(rows)
 
 
+def after_grokking(table: pd.DataFrame, metrics: pd.DataFrame, threshold: float = 0.99) -> pd.DataFrame:
+    """Per seed that generalised, what the curves do after t_val: the steps shown past it, the share of those
+    evaluations with validation accuracy >= threshold, the validation collapses (falls of more than 30 points
+    after 90%), the lowest validation accuracy and the training accuracy at that same evaluation."""
+    from .milestones import collapses
+
+    rows = []
+    for _, row in table[~table.censored].iterrows():
+        run = metrics[metrics.seed == row.seed].sort_values("step")
+        after = run[run.step > row.t_val]
+        if after.empty:
+            continue
+        worst = after.loc[after.val_acc.idxmin()]
+        rows.append({"seed": int(row.seed), "steps_after": float(after.step.max() - row.t_val),
+                     "val_ok_share": float((after.val_acc >= threshold).mean()),
+                     "collapses": collapses(run[run.step >= row.t_val].val_acc),
+                     "val_min": float(worst.val_acc), "train_at_val_min": float(worst.train_acc),
+                     "step_of_val_min": float(worst.step), "final_val_acc": float(after.val_acc.iloc[-1])})
+    return pd.DataFrame(rows)
+
+
 def grokked(table: pd.DataFrame, chance_ceiling: float = 0.30, hold: float = 500) -> pd.DataFrame:
     """The seeds that grok: validation accuracy under `chance_ceiling` at t_train (training accuracy held at the
     threshold for `hold` steps), and validation reaching the threshold at least `hold` steps after that."""

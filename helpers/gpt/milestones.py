@@ -86,14 +86,15 @@ def collapses(values: pd.Series, high: float = 0.9, drop: float = 0.3) -> int:
 
 def milestones(metrics: pd.DataFrame, threshold: float = 0.99, hold: float = 500) -> dict[str, float | bool | str]:
     """t_train, t_val (held for `hold` steps, see the module docstring), Δt, the outcome, validation accuracy at
-    t_train, the first crossings and the to-the-end steps, the training-accuracy dips after t_train, the last
+    t_train, the first crossings and the to-the-end steps, the training-accuracy dips between t_train and t_val, the last
     step, whether t_val is censored, and the final accuracies and validation collapses that explain a censored run."""
     metrics = metrics.sort_values("step")
     t_train, t_val = held_step(metrics, "train_acc", threshold, hold), held_step(metrics, "val_acc", threshold, hold)
     val_at_t_train = (float(metrics.loc[metrics["step"] == t_train, "val_acc"].iloc[0])
                       if not math.isnan(t_train) else math.nan)
     outcome = ("never fitted" if math.isnan(t_train) else "not generalised" if math.isnan(t_val) else "generalised")
-    after_fit = metrics.loc[metrics["step"] >= t_train, "train_acc"]
+    plateau = (metrics["step"] >= t_train) & ~(metrics["step"] >= t_val)  # to the end when t_val is NaN
+    after_fit = metrics.loc[plateau, "train_acc"]
     return {"t_train": t_train, "t_val": t_val, "delta_t": t_val - t_train, "outcome": outcome,
             "val_acc_at_t_train": val_at_t_train,
             "t_train_first": first_step(metrics, "train_acc", threshold),

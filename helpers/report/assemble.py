@@ -45,13 +45,13 @@ def header_cell(profile: str, executed: list[Path], scratch: dict | None = None)
     notebooks). No commit, date or latest run time: those change on every render while the results do not
     (the build keeps them in provenance.json)."""
     scratch = scratch or {}
-    rows = "\n".join(f"| {nb.stem} | {scratch[nb.stem]['seconds'] / 60:,.1f} min |" for nb in executed
-                     if nb.stem in scratch)
+    rows = "\n".join(f"| {nb.stem} | {scratch[nb.stem]['seconds'] / 60:,.1f} min | {scratch[nb.stem].get('how', 'timed')} |"
+                     for nb in executed if nb.stem in scratch)
     timing = (f"""From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}
 min in all on this machine; a re-render that reuses the stored runs takes a few minutes.
 
-| section | from scratch |
-|---|---|
+| section | from scratch | how it was measured |
+|---|---|---|
 {rows}""" if scratch else "No from-scratch timing is recorded for this profile (`make report FRESH=1` records one).")
     models = ("Part 1 trains its own small transformers. Part 2 " +
               ("trains and serves (through vLLM) the project's own small reasoning model, whose thinking is "

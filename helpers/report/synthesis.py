@@ -34,9 +34,13 @@ def delay_trend(ablations: AblationFacts, field: str, label: str) -> str:
     if len(ok) < 2:
         return f"too few {label} values had two or more runs generalise within the budget to read a trend"
     first, last = ok[0], ok[-1]
+    d_train, d_val = last["t_train_mean"] - first["t_train_mean"], last["t_val_mean"] - first["t_val_mean"]
+    driver = ("mostly because the training set was fitted at a different time" if abs(d_train) > 2 * abs(d_val) else
+              "mostly because validation followed at a different time" if abs(d_val) > 2 * abs(d_train) else
+              "through both milestones")
     return (f"{label} {first[field]:g} → {last[field]:g} took the mean delay Δt from {first['delta_t_mean']:,.0f} "
             f"to {last['delta_t_mean']:,.0f} steps (t_train {first['t_train_mean']:,.0f} → {last['t_train_mean']:,.0f}, "
-            f"t_val {first['t_val_mean']:,.0f} → {last['t_val_mean']:,.0f})")
+            f"t_val {first['t_val_mean']:,.0f} → {last['t_val_mean']:,.0f}: {driver})")
 
 
 def scaling_summary(scaling: ScalingFacts) -> dict[str, Any]:
