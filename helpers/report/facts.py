@@ -32,7 +32,7 @@ class WarmupFacts(Facts):
     generalised: int
     budget: int
     recipe: str
-    unsolved: list[str]  # "a-b mod 97, 2 layer(s)" per configuration that did not reach 99% test accuracy
+    unsolved: list[str]  # "a-b mod 97, 2 layer(s), seed 1" per run that did not reach 99% test accuracy
     band: str  # the configuration trained with several seeds
     band_test_acc: float
     band_steps: float  # mean stop step over its seeds
