@@ -200,8 +200,9 @@ def ablation_study(study: dict[str, Any], tidy: pd.DataFrame, table: pd.DataFram
                 title=f"runs generalised (val ≥ {threshold:.0%} for good)")
     axes[3].legend(title=f"{study['label']} (runs)", fontsize=8)
     # one run set for the means: the runs that generalised (those without Δt are triangles or absent)
-    marked = table.assign(censored=table.outcome != "generalised")
-    errorbar_with_censored(axes[1], marked, field, "t_val", "t_val", color="C3", logx=logx)
+    # (a run that never fitted but whose validation held has a known t_val: its triangle sits there)
+    marked = table.assign(censored=table.outcome != "generalised", t_val_bound=table.t_val.fillna(table.last_step))
+    errorbar_with_censored(axes[1], marked, field, "t_val", "t_val", color="C3", logx=logx, censored_y="t_val_bound")
     errorbar_with_censored(axes[1], marked[marked.outcome == "generalised"].assign(censored=False), field, "t_train",
                            "t_train", color="C0", logx=logx)
     axes[1].set(xlabel=study["label"], ylabel="step", title=f"t_train and t_val (threshold {threshold:.0%})")
