@@ -38,6 +38,8 @@ class WarmupFacts(Facts):
     band_steps: float  # mean stop step over its seeds
     band_first_steps: float  # mean first step at >= 99% test accuracy
     train_minutes: float
+    tuning: str  # "2-layer a-b mod 97": the configuration the learning rate was tuned on
+    paper_lr_train_acc: float | None  # its final training accuracy with the paper's recipe (None if not run)
 
 
 @dataclass
