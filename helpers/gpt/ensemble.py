@@ -61,23 +61,23 @@ class EnsembleGPT(nn.Module):
 
     @property
     def size(self) -> int:
-        return self.p("tok_emb.weight").shape[0]
+        return self.param("tok_emb.weight").shape[0]
 
-    def p(self, name: str) -> torch.Tensor | None:
+    def param(self, name: str) -> torch.Tensor | None:
         """The stacked parameter GPT calls `name` (None for a bias the config leaves out)."""
         return getattr(self, name.replace(".", "__"), None)
 
     def stacked(self) -> list[torch.Tensor]:
         """The parameters in GPT's order (the order the optimiser sees them)."""
-        return [self.p(name) for name in self.names]
+        return [self.param(name) for name in self.names]
 
     def member_state(self, e: int) -> dict[str, torch.Tensor]:
         """Member e as a GPT state_dict (cloned, so it outlives later steps)."""
-        return {name: self.p(name)[e].detach().clone() for name in self.names}
+        return {name: self.param(name)[e].detach().clone() for name in self.names}
 
     def _attention(self, x: torch.Tensor, i: int, B: int, T: int, query_pos: torch.Tensor | None) -> torch.Tensor:
         E, C, H = self.size, self.cfg.d_model, self.cfg.n_head
-        w, b = self.p(f"blocks.{i}.attn.qkv.weight"), self.p(f"blocks.{i}.attn.qkv.bias")
+        w, b = self.param(f"blocks.{i}.attn.qkv.weight"), self.param(f"blocks.{i}.attn.qkv.bias")
         if query_pos is None:
             q, k, v = _linear(x, w, b).split(C, dim=2)
             mask = None
@@ -94,7 +94,7 @@ class EnsembleGPT(nn.Module):
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         y = y.transpose(1, 2).reshape(E, B * Tq, C)
-        return _linear(y, self.p(f"blocks.{i}.attn.proj.weight"), self.p(f"blocks.{i}.attn.proj.bias"))
+        return _linear(y, self.param(f"blocks.{i}.attn.proj.weight"), self.param(f"blocks.{i}.attn.proj.bias"))
 
     def forward(self, idx: torch.Tensor, query_pos: torch.Tensor | None = None) -> torch.Tensor:
         """idx: (E, B, T) token ids, no padding. query_pos: (P,) positions whose logits are wanted (all if None)."""
@@ -105,16 +105,16 @@ class EnsembleGPT(nn.Module):
             raise ValueError(f"sequence length {T} exceeds the model's block_size {self.cfg.block_size}")
         C, V = self.cfg.d_model, self.cfg.vocab_size
         offsets = torch.arange(E, device=idx.device)[:, None, None] * V  # member e's rows of the stacked table
-        x = F.embedding(idx + offsets, self.p("tok_emb.weight").reshape(E * V, C))
-        x = (x + self.p("pos_emb.weight")[:, None, :T]).reshape(E, B * T, C)
+        x = F.embedding(idx + offsets, self.param("tok_emb.weight").reshape(E * V, C))
+        x = (x + self.param("pos_emb.weight")[:, None, :T]).reshape(E, B * T, C)
         last = self.cfg.n_layer - 1
         for i in range(self.cfg.n_layer):
             qp = query_pos if i == last else None
-            ln = lambda x, n: _layer_norm(x, self.p(f"blocks.{i}.{n}.weight"), self.p(f"blocks.{i}.{n}.bias"))  # noqa: E731
+            ln = lambda x, n: _layer_norm(x, self.param(f"blocks.{i}.{n}.weight"), self.param(f"blocks.{i}.{n}.bias"))  # noqa: E731
             residual = x if qp is None else x.view(E, B, T, C)[:, :, qp].reshape(E, -1, C)
             x = residual + self._attention(ln(x, "ln1"), i, B, T, qp)
-            h = F.gelu(_linear(ln(x, "ln2"), self.p(f"blocks.{i}.mlp.fc.weight"), self.p(f"blocks.{i}.mlp.fc.bias")))
-            x = x + _linear(h, self.p(f"blocks.{i}.mlp.proj.weight"), self.p(f"blocks.{i}.mlp.proj.bias"))
-        x = _layer_norm(x, self.p("ln_f.weight"), self.p("ln_f.bias"))
-        logits = torch.bmm(x, self.p("lm_head.weight").transpose(1, 2))
+            h = F.gelu(_linear(ln(x, "ln2"), self.param(f"blocks.{i}.mlp.fc.weight"), self.param(f"blocks.{i}.mlp.fc.bias")))
+            x = x + _linear(h, self.param(f"blocks.{i}.mlp.proj.weight"), self.param(f"blocks.{i}.mlp.proj.bias"))
+        x = _layer_norm(x, self.param("ln_f.weight"), self.param("ln_f.bias"))
+        logits = torch.bmm(x, self.param("lm_head.weight").transpose(1, 2))
         return logits.view(E, B, -1, V)

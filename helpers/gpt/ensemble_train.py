@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -29,6 +29,7 @@ from ..common import bars_disabled, run_lock, torch_threads, write_atomic
 from .config import TrainConfig
 from .data import build_splits, build_tokenizer
 from .ensemble import EnsembleGPT
+from .model import GPT, GPTConfig
 from .runs import METRIC_COLUMNS
 from .train import (EVAL_CHUNK, DeviceSplit, RunResult, _discard_incomplete_summary, _load_checkpoint, batch_indices,
                     build_model, current_rng, eval_steps, find_extendable, finish_run, lr_at, move_aside,
@@ -69,7 +70,7 @@ class Member:
     optimizer_state: dict[str, Any] | None
     rng: dict[str, Any]  # the process RNG right after this member's model was built (what train.py would save)
     step: int = 0
-    metrics: list[dict] = None
+    metrics: list[dict] = field(default_factory=list)
     early_count: int = 0
     wall: float = 0.0
     batch_loss: float | None = None
@@ -142,7 +143,7 @@ def _open_member(cfg: TrainConfig, tok, splits, device: torch.device, force: boo
     write_atomic(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     seed_everything(cfg.seed)
     model = build_model(cfg, tok, splits)
-    member = Member(cfg, model.state_dict(), None, current_rng(), metrics=[])
+    member = Member(cfg, model.state_dict(), None, current_rng())
     ckpt = run_dir / "checkpoint.pt"
     if extend and not ckpt.is_file() and (shorter := find_extendable(cfg)) is not None:
         write_atomic(ckpt, (shorter / "checkpoint.pt").read_bytes())
@@ -204,10 +205,9 @@ def _train_locked(configs: list[TrainConfig], stop_at: int | None, force: bool) 
     return results
 
 
-def _train_group(members: list[Member], model_cfg, tok, splits: dict[str, DeviceSplit], device: torch.device,
-                 stop_at: int | None) -> list[RunResult]:
-    from .model import GPT
-
+def _train_group(members: list[Member], model_cfg: GPTConfig, tok, splits: dict[str, DeviceSplit],
+                 device: torch.device, stop_at: int | None) -> list[RunResult]:
+    """Train members that stand at the same step as one ensemble until every one has finished (or stop_at)."""
     cfg0 = members[0].cfg
     schedule = eval_steps(cfg0)
     train_split = splits["train"]
