@@ -43,14 +43,14 @@ def time_variant(variant: str, n_layer: int, members: int, steps: int) -> float:
         seed_everything(seed)
         models.append(build_model(cfg, tok, splits))
     if variant == "single":
-        optimizers = [make_optimizer(m, cfg) for m in models]
+        optimizers = [make_optimizer(m.parameters(), cfg) for m in models]
 
         def step(i: int) -> None:
             for seed, (m, opt) in enumerate(zip(models, optimizers)):
                 train_step(m, opt, train, batch_indices(i, len(train), cfg.batch_size, seed), tok.pad_id, cfg.lr, 0.0)
     else:
         ensemble = EnsembleGPT.from_models(models)
-        opt = torch.optim.AdamW(ensemble.stacked(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+        opt = make_optimizer(ensemble.stacked(), cfg)
 
         def step(i: int) -> None:
             rows = torch.stack([batch_indices(i, len(train), cfg.batch_size, seed) for seed in range(members)])

@@ -117,7 +117,7 @@ class Setup:
         self.splits = build_splits(self.cfg, self.tok)
         self.device_splits = {k: DeviceSplit.from_split(v, self.tok.pad_id, device) for k, v in self.splits.items()}
         self.model = build_model(self.cfg, self.tok, self.splits).to(device)
-        self.optimizer = make_optimizer(self.model, self.cfg)
+        self.optimizer = make_optimizer(self.model.parameters(), self.cfg)
         block_size = self.splits["train"].tokens.shape[1] - 1
         self.baseline = BaselineTransformer(self.tok.vocab_size, block_size, self.cfg).to(device)
         self.baseline_opt = torch.optim.AdamW(self.baseline.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=1.0)

@@ -32,7 +32,7 @@ from .ensemble import EnsembleGPT
 from .model import GPT, GPTConfig
 from .runs import METRIC_COLUMNS
 from .train import (EVAL_CHUNK, DeviceSplit, RunResult, _discard_incomplete_summary, _load_checkpoint, batch_indices,
-                    build_model, current_rng, eval_steps, find_extendable, finish_run, lr_at, move_aside,
+                    build_model, current_rng, eval_steps, find_extendable, finish_run, lr_at, make_optimizer, move_aside,
                     passes_early_stop, read_finished, resolve_device, save_checkpoint, seed_everything)
 
 # fields that may differ between the members of one ensemble (everything else must be equal)
@@ -79,8 +79,7 @@ class Member:
 
 def _stack_optimizer(states: list[dict[str, Any] | None], params: list[torch.Tensor], cfg: TrainConfig
                      ) -> torch.optim.Optimizer:
-    cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam  # as train.make_optimizer
-    optimizer = cls(params, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps, weight_decay=cfg.weight_decay)
+    optimizer = make_optimizer(params, cfg)
     if any(s is not None and s["state"] for s in states):
         if any(s is None or not s["state"] for s in states):
             raise ValueError("ensemble members must all have optimiser state or none")

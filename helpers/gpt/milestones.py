@@ -44,12 +44,8 @@ def held_step(metrics: pd.DataFrame, column: str, threshold: float, hold: float)
 
 def stable_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:
     """First evaluated step from which `column` >= threshold at every later evaluation, or NaN if the last
-    evaluation is below (metrics sorted by step)."""
-    below = (metrics[column] < threshold).to_numpy()
-    if len(below) == 0 or below[-1]:
-        return math.nan
-    after_last_dip = int(np.flatnonzero(below)[-1]) + 1 if below.any() else 0
-    return float(metrics["step"].iloc[after_last_dip])
+    evaluation is below (metrics sorted by step): held_step with a window to the end of the run."""
+    return held_step(metrics, column, threshold, math.inf)
 
 
 def km_median(times: list[float], observed: list[bool]) -> float:

@@ -122,10 +122,11 @@ def batch_indices(step: int, n: int, batch_size: int, seed: int) -> torch.Tensor
     return perm[k * batch_size : (k + 1) * batch_size]
 
 
-def make_optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """The config's optimiser over `params` (a model's parameters, or an ensemble's stacked ones)."""
     # Weight decay applies to every parameter, as in the grokking papers' AdamW (not only to matrices).
     cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
-    return cls(model.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
+    return cls(params, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
                weight_decay=cfg.weight_decay)
 
 
@@ -399,7 +400,7 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     tok = build_tokenizer(cfg)
     splits = build_splits(cfg, tok)
     model = build_model(cfg, tok, splits).to(device)
-    optimizer = make_optimizer(model, cfg)
+    optimizer = make_optimizer(model.parameters(), cfg)
     device_splits = {name: DeviceSplit.from_split(split, tok.pad_id, device) for name, split in splits.items()}
     train_split = device_splits["train"]
     step, metrics, early_count, wall_before, batch_loss = 0, [], 0, 0.0, None
