@@ -66,3 +66,14 @@ def test_executed_notebooks_lose_what_changes_on_every_run(tmp_path):
     assert out.cells[0].metadata["papermill"] == {"status": "completed"} and "execution" not in out.cells[0].metadata
     assert out.cells[0]["id"] == "06_scaling-injected"
 
+
+
+def test_header_lists_a_timed_build_step_before_the_notebook_it_serves(tmp_path):
+    from pathlib import Path
+    from helpers.report.assemble import header_cell
+    executed = [Path(f"{n}.ipynb") for n in ("00_sanity", "02_warmup", "03_grokking")]
+    header = header_cell("quick", executed, {"03_grokking": {"seconds": 60}, "part1_training": {"seconds": 600, "how": "one sweep"},
+                                             "00_sanity": {"seconds": 6}}).source
+    rows = [line.split("|")[1].strip() for line in header.splitlines() if line.startswith("| ") and "min" in line]
+    assert rows == ["00_sanity", "part1_training", "03_grokking"]
+    assert "| part1_training | 10.0 min | one sweep |" in header

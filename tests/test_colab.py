@@ -80,3 +80,20 @@ def test_colab_installs_only_what_a_notebook_needs_and_keeps_colabs_own_stack():
 
 def test_setup_cell_has_the_vllm_form_field():
     assert 'INSTALL_VLLM = False  # @param {type:"boolean"}' in setup_cell_source()
+
+
+def test_colab_offers_a_gpu_runtime_to_the_part2_notebooks_only(tmp_path):
+    from helpers.report.colab import GPU_RUNTIME
+    from helpers.report.params import group_of
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        meta = nbformat.read(path, as_version=4).metadata
+        wants_gpu = group_of(path) == "part2"
+        assert (meta.get("accelerator") == "GPU") == wants_gpu, path.name
+        assert (meta.get("colab", {}).get("gpuType") == GPU_RUNTIME["colab"]["gpuType"]) == wants_gpu, path.name
+    # set_setup_cell keeps it so when it rewrites a notebook
+    copy = tmp_path / "06_scaling.ipynb"
+    nb = nbformat.read(ROOT / "notebooks" / "06_scaling.ipynb", as_version=4)
+    nb.metadata.pop("accelerator")
+    nbformat.write(nb, copy)
+    set_setup_cell(copy, "ada/ttc-report")
+    assert nbformat.read(copy, as_version=4).metadata["accelerator"] == "GPU"

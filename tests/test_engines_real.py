@@ -79,3 +79,22 @@ def test_xtc_changes_the_continuation_reproducibly(engine, tokenizer):
     first = engine.continue_batch([Request(prompt, 24, 3)], [tokenizer.eos_token_id], xtc)[0].token_ids
     again = engine.continue_batch([Request(prompt, 24, 3)], [tokenizer.eos_token_id], xtc)[0].token_ids
     assert first == again and first != base
+
+
+def test_budgets_derived_from_a_stored_run_equal_generated_ones(engine, tokenizer, tmp_path):
+    """What a later sweep derives from stored samples (their thinking ids; only answers generated) is what
+    generating those budgets gives, sampled (seeded) as in the report."""
+    from helpers.tts.study import Setting, run_setting, thinking_sources
+    from helpers.tts.traces import TraceStore
+
+    problems, sampling = easy_problems()[:2], Sampling(0.6, 0.95, 20)
+    stored = TraceStore(tmp_path / "stored.jsonl")
+    run_setting(engine, tokenizer, problems, Setting("seq", "wait", (16, 32), (0, 1), sampling, max_answer_tokens=12),
+                stored, "m", progress=False)
+    later = Setting("seq", "wait", (8, 24), (0, 1), sampling, max_answer_tokens=12)
+    derived = run_setting(engine, tokenizer, problems, later, TraceStore(tmp_path / "derived.jsonl"), "m",
+                          progress=False, sources=thinking_sources(stored.records.values(), later))
+    direct = run_setting(engine, tokenizer, problems, later, TraceStore(tmp_path / "direct.jsonl"), "m", progress=False)
+    key = ["problem_id", "budget", "seed"]
+    for column in ("thinking_ids", "waits", "thinking_cut", "answer_text"):
+        assert derived.sort_values(key)[column].tolist() == direct.sort_values(key)[column].tolist(), column

@@ -114,3 +114,12 @@ def test_a_sweep_groups_seeds_into_ensembles(tmp_path):
     assert sweep.trained == 4 and sweep.summaries["ensemble"].tolist() == [2, 2, 1, 1]
     alone = train_ensemble(configs(tmp_path, [2], "alone2", max_steps=20))[0]
     assert sweep.metrics[sweep.metrics.run_id == runs[2].run_id]["train_loss"].tolist() == alone.metrics["train_loss"].tolist()
+
+
+def test_members_follow_the_horizon_rule(tmp_path):
+    from helpers.gpt.train import held_crossing
+    runs = train_ensemble(configs(tmp_path, [0, 1], "hz", max_steps=300, early_stop_on="train_loss",
+                                  early_stop_threshold=2.5, early_stop_hold=20, early_stop_horizon=40))
+    for run in runs:
+        crossing = held_crossing(run.metrics.to_dict("records"), run.config)
+        assert run.summary["stop_reason"] == "early_stop" and run.summary["steps"] == crossing + 40

@@ -131,21 +131,9 @@ def test_include_reads_the_shared_file_first(tmp_path):
 def test_the_quick_parameters_find_every_committed_part1_run():
     """The parameters moved (defaults + overrides), the runs did not: every quick-profile run of 1.2-1.4 has a
     finished run folder with the same config hash, so `make report` reuses them instead of retraining."""
-    from helpers.gpt.ablations import distinct_configs
-    from helpers.gpt.plans import warmup_configs
+    from helpers.gpt.part1 import part1_configs
     from helpers.gpt.runs import finished_run_dir
-    from helpers.gpt.sweep import grid, unique
-
-    def configs(group):
-        p = load(group, "quick", root=ROOT)
-        base = p["base"] | {"out_dir": str(ROOT / p["out_dir"])}
-        if group == "02_warmup":
-            runs, tuning = warmup_configs(p, str(ROOT / p["out_dir"]))
-            return unique(runs + tuning)
-        if group == "03_grokking":
-            return grid(base, seeds=p["seeds"])
-        return distinct_configs(base, p["seeds"], [p["study_a"], p["study_b"]])
 
     for group, runs in [("02_warmup", 27), ("03_grokking", 3), ("04_ablations", 21)]:
-        found = {c.config_hash() for c in configs(group) if finished_run_dir(c) is not None}
+        found = {c.config_hash() for c in part1_configs("quick", groups=(group,)) if finished_run_dir(c) is not None}
         assert len(found) == runs, group

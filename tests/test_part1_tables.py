@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 from helpers.gpt.ablations import study_configs
-from helpers.gpt.plans import warmup_configs
+from helpers.gpt.plans import ablation_configs, grokking_configs, warmup_configs
 from helpers.gpt.runs import finished_run_dir
-from helpers.gpt.sweep import grid
 from helpers.report.params import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,13 +48,15 @@ def close(a, b) -> bool:
 
 def test_ablation_tables():
     P = load("04_ablations", "quick", root=ROOT)
-    base = P["base"] | {"out_dir": str(ROOT / P["out_dir"])}
+    base, runs_on_disk, _ = ablation_configs(P, load("03_grokking", "quick", root=ROOT), str(ROOT / P["out_dir"]))
+    where = {c.config_hash(): c for c in runs_on_disk}  # the baseline runs live in 1.3's folder
     facts = json.loads((FACTS / "ablations.json").read_text())
     for study in (P["study_a"], P["study_b"]):
         field, rows = study["field"], facts["studies"][study["field"]]["summary"]
         assert [r[field] for r in rows] == pytest.approx(study["values"])
         for row in rows:
-            runs = [c for c in study_configs(base, P["seeds"], study) if math.isclose(getattr(c, field), row[field])]
+            runs = [where[c.config_hash()] for c in study_configs(base, P["seeds"], study)
+                    if math.isclose(getattr(c, field), row[field])]
             times = [milestones_of(c, P["threshold"], P["hold_steps"]) for c in runs]
             done = [(tt, tv) for tt, tv in times if not math.isnan(tt) and not math.isnan(tv)]
             assert (row["runs"], row["fitted"], row["generalised"]) == (
@@ -69,7 +70,7 @@ def test_ablation_tables():
 def test_grokking_milestones():
     P = load("03_grokking", "quick", root=ROOT)
     facts = json.loads((FACTS / "grokking.json").read_text())
-    configs = grid(P["base"] | {"out_dir": str(ROOT / P["out_dir"])}, seeds=P["seeds"])
+    configs = grokking_configs(P, str(ROOT / P["out_dir"]))
     for i, cfg in enumerate(configs):
         t_train, t_val = milestones_of(cfg, P["threshold"], P["hold_steps"])
         assert close(facts["t_train"][i], t_train) and close(facts["t_val"][i], t_val), cfg.seed

@@ -4,14 +4,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from helpers.gpt.config import load_config, make_config, parse_overrides
 from helpers.gpt.data import build_splits, build_tokenizer
 import helpers.gpt.train as train_module
-from helpers.gpt.train import DeviceSplit, batch_indices, build_model, eval_steps, evaluate, lr_at, masked_loss, train
+from helpers.gpt.train import (DeviceSplit, batch_indices, build_model, early_stop_due, eval_steps, evaluate, held_crossing,
+                               lr_at, masked_loss, train)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -267,3 +272,61 @@ def test_keep_freed_memory_stops_page_faults_on_reused_activations():
         pytest.skip("not glibc")
     _, returned = faults("default")
     assert kept < 100 < returned, (kept, returned)
+
+
+def _rows(steps, val_accs):
+    return [{"step": s, "val_acc": v, "train_loss": 1.0, "early_stop_count": 0} for s, v in zip(steps, val_accs)]
+
+
+def test_held_crossing_matches_the_milestone_once_the_hold_is_covered():
+    from helpers.gpt.milestones import held_step
+    cfg = make_config(task="modular", early_stop_on="val_acc", early_stop_hold=20, early_stop_horizon=40)
+    steps = list(range(0, 200, 10))
+    rng = np.random.default_rng(0)
+    for _ in range(200):  # random pass/fail patterns: a transient streak shorter than the hold never counts
+        accs = rng.choice([0.5, 1.0], size=len(steps), p=[0.4, 0.6]).tolist()
+        rows = _rows(steps, accs)
+        expected = held_step(pd.DataFrame(rows), "val_acc", 0.99, 20)
+        for n in range(1, len(rows) + 1):  # online, as the log grows: known exactly when its window is covered
+            got = held_crossing(rows[:n], cfg)
+            if not math.isnan(expected) and rows[n - 1]["step"] >= expected + 20:
+                assert got == expected
+            elif got is not None:  # found earlier only if the milestone's window (cut at the end) agrees
+                assert got == held_step(pd.DataFrame(rows[:n]), "val_acc", 0.99, 20)
+
+
+def test_horizon_rule_stops_a_fixed_number_of_steps_past_the_crossing_and_ignores_later_dips():
+    cfg = make_config(task="modular", early_stop_on="val_acc", early_stop_hold=20, early_stop_horizon=50)
+    #          0    10   20   30   40   50   60   70   80   90
+    accs = [0.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0, 0.2, 1.0, 1.0]  # streak at 20 breaks; 40..60 holds; dip at 70
+    rows = _rows(range(0, 100, 10), accs)
+    assert held_crossing(rows[:6], cfg) is None  # 40..50 covers only 10 of the 20 steps
+    assert held_crossing(rows[:7], cfg) == 40
+    assert [early_stop_due(rows[:n], cfg) for n in range(1, 11)] == [False] * 9 + [True]  # at 90 = 40 + 50
+    with pytest.raises(ValueError, match="early_stop_horizon"):
+        make_config(early_stop_hold=20, early_stop_horizon=10)
+    with pytest.raises(ValueError, match="early_stop_horizon"):
+        make_config(early_stop_horizon=10)
+
+
+def test_the_new_stop_fields_leave_stored_run_ids_alone():
+    # a committed run folder whose config.yaml was written before early_stop_hold/horizon existed keeps its id
+    stored = sorted((Path(__file__).parents[1] / "outputs" / "warmup").glob("*/config.yaml"))[0]
+    old = yaml.safe_load(stored.read_text())
+    assert "early_stop_hold" not in old
+    cfg = make_config(old)
+    assert stored.parent.name == cfg.run_id
+    assert make_config(cfg.to_dict(), early_stop_hold=5, early_stop_horizon=5).config_hash() != cfg.config_hash()
+
+
+def test_a_horizon_run_trains_to_the_horizon_and_a_longer_horizon_continues_it(tmp_path):
+    base = dict(out_dir=str(tmp_path), eval_every=10, eval_log_points=1, progress=False, early_stop_on="train_loss",
+                early_stop_threshold=1e-2, early_stop_hold=20, max_steps=600)
+    first = train(make_config(base, early_stop_horizon=30))
+    crossing = held_crossing(first.metrics.to_dict("records"), first.config)
+    assert first.summary["stop_reason"] == "early_stop" and first.summary["steps"] == crossing + 30
+    longer = train(make_config(base, early_stop_horizon=60))
+    fresh = train(make_config(base, early_stop_horizon=60, out_dir=str(tmp_path / "fresh")))
+    assert longer.summary["steps"] == fresh.summary["steps"] == crossing + 60
+    for key, value in fresh.model.state_dict().items():
+        torch.testing.assert_close(longer.model.state_dict()[key], value, rtol=0, atol=0)

@@ -167,3 +167,51 @@ def test_vllm_start_up_noise_is_dropped_and_everything_else_kept(capfd):
         os.write(2, b"[W utils.cpp:68] Warning: NUMA binding: Using MEMBIND policy\nreal problem: out of memory\n")
     err = capfd.readouterr().err
     assert "NUMA" not in err and "real problem: out of memory" in err
+
+
+def _thinking_requests(engine):
+    """Requests of the thinking phase (an answer-phase prompt ends with the injected end of thinking)."""
+    return [r for r in engine.requests if list(r.prompt_ids[-len(INJECT):]) != INJECT]
+
+
+def test_smaller_budgets_are_derived_from_a_stored_sweep_and_larger_ones_generated(tmp_path, capsys):
+    study = _study(tmp_path)
+    study._engine, study._tokenizer = scripted(), FakeTokenizer()
+    study.run(Setting.from_dict({"name": "seq", "mode": "wait", "budgets": [2, 8], "seeds": [0, 1]}))
+    later = _study(tmp_path)
+    later._engine, later._tokenizer = scripted(), FakeTokenizer()
+    derived = later.run(Setting.from_dict({"name": "seq", "mode": "wait", "budgets": [3, 5], "seeds": [1]}))
+    assert "4 sample(s) derived from stored thinking" in capsys.readouterr().out
+    assert _thinking_requests(later._engine) == [] and len(later._engine.requests) == 4  # answers only
+    direct = run_setting(scripted(), FakeTokenizer(), PROBLEMS, Setting("seq", "wait", (3, 5), (1,)),
+                         TraceStore(tmp_path / "direct.jsonl"), "fake", progress=False)
+    key = ["problem_id", "budget", "seed"]
+    columns = [c for c in direct.columns if c != "seconds_per_sample"]
+    pd.testing.assert_frame_equal(derived.sort_values(key).reset_index(drop=True)[columns],
+                                  direct.sort_values(key).reset_index(drop=True)[columns])
+    # a budget above the stored sweep's largest needs new thinking
+    longer = _study(tmp_path)
+    longer._engine, longer._tokenizer = scripted(), FakeTokenizer()
+    longer.run(Setting.from_dict({"name": "seq", "mode": "wait", "budgets": [12], "seeds": [1]}))
+    assert _thinking_requests(longer._engine)
+
+
+def test_stored_thinking_is_recovered_only_when_exact():
+    from helpers.reasoner.tokenizer import build_tokenizer
+    from helpers.tts.prompting import thinking_format
+    from helpers.tts.study import stored_thinking
+
+    tok = build_tokenizer(97)
+    fmt = thinking_format(tok, PromptConfig())
+    ids = tok.encode("12 + 5 = 17\nWait 17", add_special_tokens=False)
+    text = tok.decode(ids)
+    record = {"thinking_text": text, "thinking_tokens": len(ids), "waits": 1, "thinking_cut": True}
+    assert stored_thinking(record, tok, fmt).tokens == ids
+    assert stored_thinking(record, tok, fmt).wait_starts == [ids.index(fmt.wait[0])]
+    one, two = tok.convert_tokens_to_ids(["1", "2"])  # the model wrote "1" "2": the text says "12"
+    split = [one, two] + ids[1:]
+    assert tok.decode(split) == text
+    assert stored_thinking(record | {"thinking_tokens": len(split)}, tok, fmt) is None  # not the same sequence
+    assert stored_thinking(record | {"waits": 0}, tok, fmt) is None  # a Wait the model wrote itself: ambiguous
+    assert stored_thinking(record, FakeTokenizer(), fmt) is None  # no ids and not word-level: never guessed
+    assert stored_thinking(record | {"thinking_ids": split, "wait_starts": [4]}, FakeTokenizer(), fmt).tokens == split

@@ -28,6 +28,9 @@ CHOICES: dict[str, tuple] = {
 
 # Fields that do not change what is computed: excluded from the hash.
 COSMETIC = {"section", "run_name", "out_dir", "progress", "ckpt_every"}
+# Fields added after runs were stored, with the value that reproduces the earlier behaviour: left out of the hash
+# at that value, so the stored runs keep their ids.
+ADDED_LATER = {"early_stop_hold": 0, "early_stop_horizon": 0}
 # How a run is executed: also outside the hash, but fixed per profile and written to config.yaml, because on a
 # CPU the thread count changes the last bits of a result (a reduction's order): a run regenerated alone with
 # the same `threads` matches the stored one, however many other runs a sweep had pending.
@@ -79,10 +82,15 @@ class TrainConfig:
     ckpt_every: int = 1000  # 0 = only at the end
     progress: bool = True
     threads: int = 1  # torch CPU threads for this run (see RUNTIME); a sweep's workers each use this many
-    # optional early stop: after `early_stop_patience` consecutive evaluations past the threshold
+    # optional early stop: after `early_stop_patience` consecutive evaluations past the threshold, or, with
+    # early_stop_hold > 0, `early_stop_horizon` steps after the first step t from which the metric passed at every
+    # evaluation in [t, t + early_stop_hold] (the milestone of helpers.gpt.milestones.held_step): later dips do not
+    # reset it, so the curves go a fixed number of steps past the crossing
     early_stop_on: str = "none"
     early_stop_threshold: float = 0.99
     early_stop_patience: int = 3
+    early_stop_hold: int = 0
+    early_stop_horizon: int = 0
 
     def __post_init__(self) -> None:
         validate(self)
@@ -91,7 +99,8 @@ class TrainConfig:
         return asdict(self)
 
     def config_hash(self) -> str:
-        relevant = {k: v for k, v in self.to_dict().items() if k not in COSMETIC | RUNTIME}
+        relevant = {k: v for k, v in self.to_dict().items()
+                    if k not in COSMETIC | RUNTIME and not (k in ADDED_LATER and v == ADDED_LATER[k])}
         blob = json.dumps(relevant, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
@@ -133,7 +142,8 @@ def validate(cfg: TrainConfig) -> None:
     for key in positive:
         if getattr(cfg, key) < 1:
             _fail(key, getattr(cfg, key), "an integer >= 1")
-    for key in ["warmup_steps", "eval_every", "ckpt_every", "skip_first", "seed", "split_seed"]:
+    for key in ["warmup_steps", "eval_every", "ckpt_every", "skip_first", "seed", "split_seed", "early_stop_hold",
+                "early_stop_horizon"]:
         if getattr(cfg, key) < 0:
             _fail(key, getattr(cfg, key), "an integer >= 0")
     for key in ["lr", "eps"]:
@@ -164,6 +174,11 @@ def validate(cfg: TrainConfig) -> None:
         _fail("loss_mask", cfg.loss_mask, "'all' or 'skip_first' for task 'text' (it has no '=')")
     if cfg.early_stop_on == "val_acc" and cfg.task == "text":
         _fail("early_stop_on", cfg.early_stop_on, "'none' or 'train_loss' for task 'text' (it has no val split)")
+    if cfg.early_stop_horizon and not cfg.early_stop_hold:
+        _fail("early_stop_horizon", cfg.early_stop_horizon, "0 when early_stop_hold is 0 (the horizon counts from a held crossing)")
+    if cfg.early_stop_hold and cfg.early_stop_horizon < cfg.early_stop_hold:
+        _fail("early_stop_horizon", cfg.early_stop_horizon, f"an integer >= early_stop_hold = {cfg.early_stop_hold} "
+                                                            "(the crossing is known only once it has held)")
     for key in ["section", "run_name"]:
         value = getattr(cfg, key)
         if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.+=-]*", value):

@@ -32,8 +32,9 @@ from .ensemble import EnsembleGPT
 from .model import GPT, GPTConfig
 from .runs import METRIC_COLUMNS
 from .train import (EVAL_CHUNK, DeviceSplit, RunResult, _discard_incomplete_summary, _load_checkpoint, batch_indices,
-                    build_model, current_rng, eval_steps, find_extendable, finish_run, lr_at, make_optimizer, move_aside,
-                    passes_early_stop, read_finished, resolve_device, save_checkpoint, seed_everything)
+                    build_model, current_rng, early_stop_due, eval_steps, find_extendable, finish_run, lr_at,
+                    make_optimizer, move_aside, passes_early_stop, read_finished, resolve_device, save_checkpoint,
+                    seed_everything)
 
 # fields that may differ between the members of one ensemble (everything else must be equal)
 MEMBER_FIELDS = {"seed", "run_name", "progress"}
@@ -271,7 +272,7 @@ def _train_group(members: list[Member], model_cfg: GPTConfig, tok, splits: dict[
             seconds["eval"] += time.perf_counter() - eval_start
         for m in active:
             m.step = step
-            if cfg0.early_stop_on != "none" and m.early_count >= cfg0.early_stop_patience:
+            if early_stop_due(m.metrics, cfg0):
                 m.stopped_early = True
                 finished.append(m)
             elif step >= cfg0.max_steps:

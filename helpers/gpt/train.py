@@ -33,7 +33,7 @@ import torch.nn.functional as F
 import yaml
 from tqdm.auto import tqdm
 
-from .config import COSMETIC, RUNTIME, TrainConfig, load_config
+from .config import ADDED_LATER, COSMETIC, RUNTIME, TrainConfig, load_config
 from .data import Split, build_splits, build_tokenizer
 from .model import GPT, GPTConfig
 from ..common import bars_disabled, run_lock, torch_threads, write_atomic
@@ -299,10 +299,10 @@ def read_finished(cfg: TrainConfig) -> RunResult | None:
 
 
 def find_extendable(cfg: TrainConfig) -> Path | None:
-    """A run of the same section whose config differs from `cfg` only by a smaller (or equal) max_steps and
-    early_stop_patience, with the checkpoint that got furthest; None if there is none.
+    """A run of the same section whose config differs from `cfg` only by a smaller (or equal) max_steps,
+    early_stop_patience and early_stop_horizon, with the checkpoint that got furthest; None if there is none.
 
-    With a constant learning rate after warmup, neither changes anything about the trajectory before the run
+    With a constant learning rate after warmup, none changes anything about the trajectory before the run
     stops (batches are a function of the step, the schedule does not look at the budget, and the early-stop
     count is in the checkpoint), so raising a budget or the patience can continue the shorter run instead of
     redoing it. Only the evaluation steps already logged differ: they keep the shorter run's log-spaced
@@ -310,7 +310,7 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
     """
     if cfg.lr_schedule != "constant" or not cfg.run_dir.parent.is_dir():
         return None
-    ignored = COSMETIC | RUNTIME | {"max_steps", "early_stop_patience"}
+    ignored = COSMETIC | RUNTIME | {"max_steps", "early_stop_patience", "early_stop_horizon"}
     mine = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
     best, best_step = None, -1
     for folder in cfg.run_dir.parent.glob(f"{cfg.run_name}-*"):
@@ -320,9 +320,11 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
             continue
         try:
             other = yaml.safe_load(config_file.read_text())
+            other = ADDED_LATER | other  # a config.yaml written before a field existed had its earlier value
             theirs = {k: v for k, v in other.items() if k not in ignored}
             if theirs != mine or other["max_steps"] > cfg.max_steps \
-                    or other["early_stop_patience"] > cfg.early_stop_patience:
+                    or other["early_stop_patience"] > cfg.early_stop_patience \
+                    or other["early_stop_horizon"] > cfg.early_stop_horizon:
                 continue
             step = read_state(ckpt)["step"]
         except Exception as err:  # a broken sibling is skipped, never fatal to this run
@@ -444,12 +446,12 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
             bar.set_postfix(train_loss=f"{row['train_loss']:.3g}", train_acc=f"{row['train_acc']:.2f}",
                             val_acc=f"{row['val_acc']:.2f}")
             seconds["eval"] += time.perf_counter() - eval_start
-            if cfg.early_stop_on != "none" and early_count >= cfg.early_stop_patience:
+            if early_stop_due(metrics, cfg):
                 stopped_early = True
                 break
         if step >= cfg.max_steps:
             break
-        if cfg.early_stop_on != "none" and early_count >= cfg.early_stop_patience:  # met before a budget extension
+        if early_stop_due(metrics, cfg):  # met before a budget extension
             stopped_early = True
             break
         if stop_at is not None and step >= stop_at:
@@ -491,6 +493,37 @@ def passes_early_stop(row: dict[str, Any], cfg: TrainConfig) -> bool:
     if cfg.early_stop_on == "train_loss":
         return row["train_loss"] <= cfg.early_stop_threshold
     return False
+
+
+def held_crossing(metrics: list[dict[str, Any]], cfg: TrainConfig) -> int | None:
+    """The first logged step t from which the early-stop metric passed at every evaluation in
+    [t, t + early_stop_hold], counting only windows the log already covers; None before there is one.
+
+    The same step as helpers.gpt.milestones.held_step once the run has gone `early_stop_hold` steps past it: a
+    streak that breaks within the hold disqualifies every step in it, so only streak starts need checking.
+    """
+    streak_start = None
+    for row in metrics:
+        if not passes_early_stop(row, cfg):
+            streak_start = None
+            continue
+        if streak_start is None:
+            streak_start = row["step"]
+        if row["step"] - streak_start >= cfg.early_stop_hold:
+            return int(streak_start)
+    return None
+
+
+def early_stop_due(metrics: list[dict[str, Any]], cfg: TrainConfig) -> bool:
+    """Whether the run stops now (after its last logged evaluation), by the config's early-stop rule: the last
+    `early_stop_patience` evaluations passed, or, with early_stop_hold > 0, the last step is at least
+    `early_stop_horizon` steps past the held crossing (later dips do not reset it)."""
+    if cfg.early_stop_on == "none" or not metrics:
+        return False
+    if cfg.early_stop_hold:
+        crossing = held_crossing(metrics, cfg)
+        return crossing is not None and metrics[-1]["step"] >= crossing + cfg.early_stop_horizon
+    return metrics[-1]["early_stop_count"] >= cfg.early_stop_patience
 
 
 def main(argv: list[str] | None = None) -> None:

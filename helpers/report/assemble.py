@@ -39,14 +39,22 @@ def headings(cells: list) -> list[tuple[int, str]]:
     return found
 
 
+# timed steps of a build that are not notebooks, and the notebook each runs before (helpers.report.build)
+STEP_BEFORE = {"part1_training": "02_warmup"}
+
+
 def header_cell(profile: str, executed: list[Path], scratch: dict | None = None) -> nbformat.NotebookNode:
     """The report's first cell: what produced it (profile, hardware, software) and, where recorded, the time
     each section took from scratch (`make report FRESH=1` copies timings_from_scratch.json next to the executed
     notebooks). No commit, date or latest run time: those change on every render while the results do not
     (the build keeps them in provenance.json)."""
     scratch = scratch or {}
-    rows = "\n".join(f"| {nb.stem} | {scratch[nb.stem]['seconds'] / 60:,.1f} min | {scratch[nb.stem].get('how', 'timed')} |"
-                     for nb in executed if nb.stem in scratch)
+    # notebooks in report order; a timed step that is not a notebook goes just before the notebook it serves
+    stems = [nb.stem for nb in executed]
+    position = {k: stems.index(STEP_BEFORE.get(k, k)) - (k in STEP_BEFORE) * 0.5 for k in scratch
+                if STEP_BEFORE.get(k, k) in stems}
+    order = sorted(position, key=position.get)
+    rows = "\n".join(f"| {k} | {scratch[k]['seconds'] / 60:,.1f} min | {scratch[k].get('how', 'timed')} |" for k in order)
     timing = (f"""From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}
 min in all on this machine; a re-render that reuses the stored runs takes a few minutes.
 

@@ -145,7 +145,10 @@ def preflight(profile: str, selected: list[Path], root: Path) -> None:
 def build(profile: str, only: list[str] | None = None, root: Path | None = None,
           out_dir: str | None = None, check: bool = True) -> list[Path]:
     """Execute the notebooks; out_dir (relative to the repo) replaces every notebook's out_dir parameter, so
-    `--out-dir outputs/fresh` re-runs everything from scratch without touching the stored results."""
+    `--out-dir outputs/fresh` re-runs everything from scratch without touching the stored results.
+    The training runs of the selected Part 1 notebooks run first, as one sweep (helpers.gpt.part1)."""
+    from ..gpt.part1 import GROUPS as PART1_GROUPS, train_part1
+
     check_profile(profile)
     root = root or repo_root()
     selected = notebooks(root)
@@ -161,6 +164,14 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None,
         preflight(profile, selected, root)
     executed_dir = root / (out_dir or "outputs") / "executed" / profile
     written = []
+    part1 = tuple(nb.stem for nb in selected if nb.stem in PART1_GROUPS)
+    if part1:  # every Part 1 run in one sweep first, so no core idles at the end of each notebook's sweep
+        start = time.perf_counter()
+        print(f"[{profile}] Part 1 training runs ({', '.join(part1)}) ...", flush=True)
+        result = train_part1(profile, out_dir, part1)
+        record_timing(executed_dir, "part1_training", time.perf_counter() - start)
+        print(f"[{profile}] Part 1: {result.trained} run(s) trained, {len(result.configs) - result.trained} reused, "
+              f"in {time.perf_counter() - start:.1f} s", flush=True)
     for nb in selected:
         start = time.perf_counter()
         print(f"[{profile}] {nb.name} ...", flush=True)

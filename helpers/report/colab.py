@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from ..common import repo_root, write_atomic
+from .params import group_of
 
 TAG = "colab-setup"
 PLACEHOLDER = "OWNER/NAME"
@@ -51,10 +52,24 @@ def badge(repo: str, notebook: str, branch: str = "main") -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
+# Colab's runtime request: Part 2 notebooks generate samples with vLLM when a setting is new (the full profile's
+# Qwen3-4B at up to 32k tokens needs a GPU), so Colab offers them a GPU runtime; Part 1 trains on a CPU.
+GPU_RUNTIME = {"accelerator": "GPU", "colab": {"gpuType": "T4"}}
+
+
+def set_runtime(nb: nbformat.NotebookNode, group: str) -> None:
+    """Ask Colab for a GPU runtime in the notebooks of `group` part2, and for none elsewhere."""
+    for key in GPU_RUNTIME:
+        nb.metadata.pop(key, None)
+    if group == "part2":
+        nb.metadata.update(GPU_RUNTIME)
+
+
 def set_setup_cell(path: Path, repo: str = PLACEHOLDER, branch: str = "main") -> None:
     """Write the setup cell into a notebook: replace the cell tagged `colab-setup`, or insert one before the
-    `parameters` cell (so it runs before anything imports the project)."""
+    `parameters` cell (so it runs before anything imports the project); and its Colab runtime (set_runtime)."""
     nb = nbformat.read(path, as_version=4)
+    set_runtime(nb, group_of(path))
     source = setup_cell_source(repo, branch)
     cells = nb.cells
     tagged = [i for i, c in enumerate(cells) if TAG in c.metadata.get("tags", [])]

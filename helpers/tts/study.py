@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,12 +20,12 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .budget import Sample, sweep
+from .budget import Sample, Thinking, answer, sweep, truncate
 from .engines import Engine, Request, Sampling
 from .grading import grade
 from .problems import Problem
 from ..common import bars_disabled, repo_root, write_atomic
-from .prompting import PromptConfig, prompt_ids, thinking_format
+from .prompting import PromptConfig, encode, prompt_ids, thinking_format
 from .traces import TraceStore
 
 
@@ -80,14 +80,92 @@ def _budgets(s: Setting) -> tuple[int, ...]:
     return (0,) if s.mode == "none" else tuple(sorted(set(s.budgets)))
 
 
+def word_level(tokenizer: Any) -> bool:
+    """Whether the tokenizer is a word-level vocabulary over a fixed split (the project's reasoner): then a
+    re-encoding of a decoded text with as many tokens as the original is the original (see stored_thinking)."""
+    model = getattr(getattr(tokenizer, "backend_tokenizer", None), "model", None)
+    return type(model).__name__ == "WordLevel"
+
+
+def stored_thinking(record: dict[str, Any], tokenizer: Any, fmt: Any) -> Thinking | None:
+    """A stored sample's thinking block as token ids, or None where they cannot be recovered exactly.
+
+    Records keep the ids (`thinking_ids`, `wait_starts`). Older records hold only the text; it is re-encoded
+    where that provably gives the ids back: with a word-level tokenizer the text splits into maximal runs, the
+    model's tokens can only split those runs further, so a re-encoding with the same number of tokens that
+    decodes to the same text is the same sequence; the injected Waits are the occurrences of the Wait tokens
+    when there are exactly as many as the record counts. Anything else (a BPE tokenizer) gives None."""
+    if "thinking_ids" in record:
+        ids, starts = list(record["thinking_ids"]), list(record["wait_starts"])
+    elif word_level(tokenizer):
+        ids = encode(tokenizer, record["thinking_text"])
+        if len(ids) != record["thinking_tokens"] or tokenizer.decode(ids) != record["thinking_text"]:
+            return None
+        w = len(fmt.wait)
+        starts = [i for i in range(len(ids) - w + 1) if tuple(ids[i:i + w]) == tuple(fmt.wait)]
+        if len(starts) != record["waits"]:
+            return None
+    else:
+        return None
+    return Thinking(ids, record["waits"], starts, cut=record["thinking_cut"], rounds=-1, done=True)
+
+
+def thinking_sources(records: Iterable[dict[str, Any]], setting: Setting) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per (problem, seed), the stored sample of this setting's mode with the largest budget: the thinking every
+    smaller budget is a prefix of (helpers.tts.budget)."""
+    best: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in records:
+        key = (r["problem_id"], r["seed"])
+        if r["mode"] == setting.mode != "none" and (key not in best or r["budget"] > best[key]["budget"]):
+            best[key] = r
+    return best
+
+
+def derive_budgets(engine: Engine, tokenizer: Any, pairs: list[tuple[Problem, int, list[int], Thinking]],
+                   setting: Setting, fmt: Any, model: str) -> list[dict[str, Any]]:
+    """Records for budgets at or below a stored sample's: the thinking is the stored one's prefix
+    (budget.truncate, as `sweep` derives its smaller budgets), only the answer phase is generated."""
+    prompts, seeds, thoughts, rows = [], [], [], []
+    for problem, seed, wanted, longest in pairs:
+        for b in wanted:
+            prompts.append(prompt_ids(tokenizer, problem.problem, setting.prompt))
+            seeds.append(seed)
+            thoughts.append(truncate(longest, b))
+            rows.append((problem, seed, b))
+    began = time.perf_counter()
+    answers = answer(engine, prompts, seeds, thoughts, fmt, setting.sampling, setting.max_answer_tokens)
+    seconds = (time.perf_counter() - began) / max(1, len(rows))
+    return [_record(setting, problem, Sample(b, setting.mode, seed, t, ids, fin), tokenizer, fmt.eos, model, engine.name,
+                    seconds) for (problem, seed, b), t, (ids, fin) in zip(rows, thoughts, answers)]
+
+
 def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], setting: Setting, store: TraceStore,
-                model: str, chunk: int = 16, progress: bool = True) -> pd.DataFrame:
+                model: str, chunk: int = 16, progress: bool = True,
+                sources: dict[tuple[str, int], dict[str, Any]] | None = None) -> pd.DataFrame:
     """Generate what the store lacks for this setting, in chunks of `chunk` (problem, seed) pairs, then return
-    every sample of the setting as a tidy table (one row per problem × seed × budget)."""
+    every sample of the setting as a tidy table (one row per problem × seed × budget).
+
+    A missing budget at or below the largest stored one for its (problem, seed) — in this store or in
+    `sources` (stored runs of the same setting) — is derived from that sample's thinking: only its answer
+    is generated."""
     fmt = thinking_format(tokenizer, setting.prompt)
     budgets = _budgets(setting)
     check_store_matches(store, setting, problems, model)
     pending = _pending(problems, setting, store)
+    longest = thinking_sources([*(sources or {}).values(), *store.select(experiment=setting.name)], setting)
+    derivable = []
+    for problem, seed in pending:
+        wanted = [b for b in budgets if (setting.name, problem.id, setting.mode, b, seed) not in store]
+        source = longest.get((problem.id, seed))
+        thinking = (stored_thinking(source, tokenizer, fmt)
+                    if source is not None and max(wanted) <= source["budget"] else None)
+        if thinking is not None:
+            derivable.append((problem, seed, wanted, thinking))
+    if derivable:
+        store.append(derive_budgets(engine, tokenizer, derivable, setting, fmt, model))
+        print(f"{setting.name}: {sum(len(w) for _, _, w, _ in derivable)} sample(s) derived from stored thinking "
+              "(answers generated, thinking reused)", flush=True)
+        pending = _pending(problems, setting, store)
     bar = tqdm(total=len(problems) * len(setting.seeds), initial=len(problems) * len(setting.seeds) - len(pending),
                desc=setting.name, disable=not progress or bars_disabled())
     for start in range(0, len(pending), chunk):
@@ -176,6 +254,8 @@ def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, 
         "waits": sample.thinking.waits, "thinking_cut": sample.thinking.cut, "answer_finished": sample.answer_finish == "stop",
         "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "seconds_per_sample": round(seconds, 3),
         "setting": setting_fingerprint(setting),
+        # the ids, so a later sweep can derive smaller budgets from this thinking exactly (stored_thinking)
+        "thinking_ids": list(sample.thinking.tokens), "wait_starts": list(sample.thinking.wait_starts),
     }
 
 
@@ -314,8 +394,9 @@ class Study:
             store.append(borrowed.values())
             print(f"{setting.name}: {len(borrowed)} sample(s) reused from stored runs of the same setting", flush=True)
         if _pending(self.problems, setting, store):
+            sources = thinking_sources(self._same_setting_records(setting).values(), setting)
             return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
-                               chunk=chunk or self.chunk, progress=self.progress)
+                               chunk=chunk or self.chunk, progress=self.progress, sources=sources)
         return _select(store, setting, self.problems)
 
     def _stored_elsewhere(self, setting: Setting) -> dict[tuple, dict[str, Any]]:
@@ -324,6 +405,16 @@ class Study:
         A sample at budget b is the same whichever other budgets its sweep had (the sweep derives every budget
         from one thinking pass; tests/test_engines_real.py checks it on a real model), so `seq_budgets: [12, 24]`
         after a stored [6, ..., 96] sweep generates nothing."""
+        budgets, seeds = set(_budgets(setting)), set(setting.seeds)
+        found: dict[tuple, dict[str, Any]] = {}
+        for key, record in self._same_setting_records(setting).items():
+            if record["budget"] in budgets and record["seed"] in seeds:
+                found.setdefault(key, record)
+        return found
+
+    def _same_setting_records(self, setting: Setting) -> dict[tuple, dict[str, Any]]:
+        """Every sample of other stored runs of this setting (any budgets and seeds) whose problem has the same
+        gold answer here: what _stored_elsewhere copies, and the thinking new smaller budgets derive from."""
         def identity(cfg: dict[str, Any]) -> str:
             spec = {k: v for k, v in cfg["setting"].items() if k not in ("budgets", "seeds")}
             return json.dumps([spec, cfg["model"], cfg["backend"], cfg["engine"], cfg["problems"]],
@@ -331,14 +422,13 @@ class Study:
 
         mine = self._config(setting)
         wanted = identity(json.loads(json.dumps(mine, default=str)))
-        budgets, seeds = set(_budgets(setting)), set(setting.seeds)
         golds = {p.id: p.answer for p in self.problems}
         found: dict[tuple, dict[str, Any]] = {}
         for other in sorted((self.out_dir / self.section).glob(f"{setting.name}-*/config.json")):
             if other.parent.name == mine["run_id"] or identity(json.loads(other.read_text())) != wanted:
                 continue
             for key, record in TraceStore(other.parent / "traces.jsonl").records.items():
-                if record["budget"] in budgets and record["seed"] in seeds and golds.get(record["problem_id"]) == record.get("gold"):
+                if golds.get(record["problem_id"]) == record.get("gold"):
                     found.setdefault(key, record)
         return found
 
