@@ -65,7 +65,10 @@ def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path)
     assert "not reached (>900)" in text
     # Δt falls by 290: t_train rises by 200, t_val falls by 90 (less than half); the intervals do not overlap
     assert "t_train moves by +200 steps, t_val by -90 and Δt by -290" in text and "mostly through t_train" in text
-    assert "do not overlap" in text
+    assert "do not overlap" in text and "not monotone" not in text
+    middle = summary.iloc[[0]].assign(weight_decay=0.7, delta_t_mean=600.0, delta_t_std=50.0)
+    bumpy = pd.concat([summary.iloc[[0]], middle, summary.iloc[[1]]], ignore_index=True)
+    assert "Δt is not monotone across the values in between (0.7: 600 ± 50)" in describe(bumpy, a, 0.99, 900)
     table = pd.DataFrame({"weight_decay": [1.0], "seed": [1], "outcome": ["never fitted"], "t_train": [float("nan")],
                           "last_step": [900.0], "final_train_acc": [0.4], "final_val_acc": [0.1], "best_val_acc": [0.2],
                           "val_collapses": [0]})
@@ -76,17 +79,33 @@ def test_delay_trend_says_which_milestone_moved():
     from helpers.report.facts import AblationFacts
     from helpers.report.synthesis import delay_trend
 
-    rows = [{"weight_decay": 0.5, "generalised": 2, "delta_t_mean": 4000.0, "t_train_mean": 400.0, "t_val_mean": 4400.0},
-            {"weight_decay": 4.0, "generalised": 1, "delta_t_mean": 10.0, "t_train_mean": 10.0, "t_val_mean": 20.0},
-            {"weight_decay": 2.0, "generalised": 3, "delta_t_mean": 1300.0, "t_train_mean": 1400.0, "t_val_mean": 2700.0}]
+    rows = [{"weight_decay": 0.5, "runs": 3, "generalised": 2, "delta_t_mean": 4000.0, "t_train_mean": 400.0, "t_val_mean": 4400.0},
+            {"weight_decay": 4.0, "runs": 3, "generalised": 1, "delta_t_mean": 10.0, "t_train_mean": 10.0, "t_val_mean": 20.0},
+            {"weight_decay": 2.0, "runs": 3, "generalised": 3, "delta_t_mean": 1300.0, "t_train_mean": 1400.0, "t_val_mean": 2700.0}]
     facts = AblationFacts(recipe="r", budget=10_000, studies={"weight_decay": {"summary": rows}})
     text = delay_trend(facts, "weight_decay", "weight decay")
     # wd 4 has one generalised run only: the trend reads 0.5 -> 2; t_train moved 1000, t_val 1700: both
     assert text.startswith("weight decay 0.5 → 2 took the mean delay Δt from 4,000 to 1,300 steps")
     assert "t_train 400 → 1,400, t_val 4,400 → 2,700: through both milestones" in text
+    assert "runs without Δt, not in these means: 1 of 3 at 0.5, 2 of 3 at 4" in text and "monotone" not in text
+    bump = rows + [{"weight_decay": 1.0, "runs": 3, "generalised": 3, "delta_t_mean": 5000.0, "t_train_mean": 500.0,
+                    "t_val_mean": 5500.0}]
+    assert "not monotone in between: 1 gave 5,000" in delay_trend(AblationFacts("r", 1, {"weight_decay": {"summary": bump}}),
+                                                                  "weight_decay", "weight decay")
     assert "too few" in delay_trend(AblationFacts("r", 1, {"weight_decay": {"summary": rows[:2]}}), "weight_decay", "wd")
 
 
 def test_synthesis_phrases():
     assert pct(None) == "n/a" and pct(0.5) == "50%"
     assert span([None, 3.0, 1.0], " steps") == "1–3 steps" and span([None]) == "n/a" and span([2.0]) == "2"
+
+
+def test_plateau_reads_the_norm_between_the_milestones_and_at_the_end():
+    from helpers.gpt.analysis import plateau
+
+    metrics = pd.DataFrame({"seed": 0, "step": [0, 100, 200, 300, 400, 500], "val_loss": [2.0, 1.5, 3.0, 2.5, 0.5, 0.1],
+                            "param_norm": [20.0, 22.0, 30.0, 28.0, 27.0, 21.0]})
+    table = pd.DataFrame({"seed": [0], "t_train": [100.0], "t_val": [400.0], "censored": [False]})
+    row = plateau(table, metrics).iloc[0]
+    assert (row.val_loss_min_before, row.val_loss_max_plateau) == (1.5, 3.0)
+    assert (row.norm_at_t_train, row.norm_peak, row.norm_at_t_val, row.norm_end) == (22.0, 30.0, 27.0, 21.0)

@@ -83,6 +83,13 @@ def describe(summary: pd.DataFrame, study: dict[str, Any], threshold: float, bud
                  f"{moves['delta_t']:+,.0f}: the delay changes {driver}. "
                  + ("The mean ± std intervals of Δt at the two values overlap: within seed noise."
                     if overlap else "The mean ± std intervals of Δt at the two values do not overlap."))
+        means = ok.delta_t_mean.tolist()
+        steps = [b - a for a, b in zip(means, means[1:])]
+        if len(ok) > 2 and not (all(d <= 0 for d in steps) or all(d >= 0 for d in steps)):
+            between = ok.iloc[1:-1]
+            text += (" Δt is not monotone across the values in between ("
+                     + ", ".join(f"{r[field]:g}: {_mean_std(r, 'delta_t')}" for _, r in between.iterrows())
+                     + "), so the trend rests on the two ends and the seed spread.")
     return text
 
 

@@ -131,14 +131,16 @@ def held_out_demo(model: GPT, tok: Tokenizer, op: str, p: int, train_frac: float
 
 def plateau(table: pd.DataFrame, metrics: pd.DataFrame) -> dict[str, Any]:
     """Between t_train and t_val of every seed that generalised: the validation loss's early minimum (before
-    t_train) and its peak on the plateau, and the parameter norm at t_train, its peak and at t_val."""
+    t_train) and its peak on the plateau, the parameter norm at t_train, its peak and at t_val, and the norm at
+    the run's last evaluation (after grokking)."""
     rows = []
     for _, row in table[~table.censored].iterrows():
         run = metrics[metrics.seed == row.seed]
         span = run[(run.step >= row.t_train) & (run.step <= row.t_val)]
         rows.append({"seed": int(row.seed), "val_loss_min_before": run[run.step <= row.t_train].val_loss.min(),
                      "val_loss_max_plateau": span.val_loss.max(), "norm_at_t_train": span.param_norm.iloc[0],
-                     "norm_peak": span.param_norm.max(), "norm_at_t_val": span.param_norm.iloc[-1]})
+                     "norm_peak": span.param_norm.max(), "norm_at_t_val": span.param_norm.iloc[-1],
+                     "norm_end": run.sort_values("step").param_norm.iloc[-1]})
     return pd.DataFrame(rows)
 
 

@@ -52,6 +52,8 @@ class GrokkingFacts(Facts):
     val_acc_at_t_train: list[float | None]
     ratio: list[float | None]  # t_val / t_train per seed
     censored: int
+    train_dips: list[int]  # per seed: evaluations between t_train and t_val with training accuracy below threshold
+    collapses_after: list[int]  # per seed that generalised: validation collapses (> 30 points) after t_val
 
 
 @dataclass

@@ -38,9 +38,16 @@ def delay_trend(ablations: AblationFacts, field: str, label: str) -> str:
     driver = ("mostly because the training set was fitted at a different time" if abs(d_train) > 2 * abs(d_val) else
               "mostly because validation followed at a different time" if abs(d_val) > 2 * abs(d_train) else
               "through both milestones")
+    means = [r["delta_t_mean"] for r in ok]
+    steps = [b - a for a, b in zip(means, means[1:])]
+    bumpy = ("" if all(d <= 0 for d in steps) or all(d >= 0 for d in steps) else
+             "; not monotone in between: " + ", ".join(f"{r[field]:g} gave {r['delta_t_mean']:,.0f}" for r in ok[1:-1]))
+    lost = [r for r in ablations.studies[field]["summary"] if r["generalised"] < r["runs"]]
+    without = ("" if not lost else "; runs without Δt, not in these means: "
+               + ", ".join(f"{r['runs'] - r['generalised']} of {r['runs']} at {r[field]:g}" for r in lost))
     return (f"{label} {first[field]:g} → {last[field]:g} took the mean delay Δt from {first['delta_t_mean']:,.0f} "
             f"to {last['delta_t_mean']:,.0f} steps (t_train {first['t_train_mean']:,.0f} → {last['t_train_mean']:,.0f}, "
-            f"t_val {first['t_val_mean']:,.0f} → {last['t_val_mean']:,.0f}: {driver})")
+            f"t_val {first['t_val_mean']:,.0f} → {last['t_val_mean']:,.0f}: {driver}{bumpy}{without})")
 
 
 def scaling_summary(scaling: ScalingFacts) -> dict[str, Any]:
