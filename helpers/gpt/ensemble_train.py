@@ -272,7 +272,8 @@ def _train_group(members: list[Member], model_cfg: GPTConfig, tok, splits: dict[
             seconds["eval"] += time.perf_counter() - eval_start
         for m in active:
             m.step = step
-            if early_stop_due(m.metrics, cfg0):
+            # the rule reads the log, so it can only change where a row was just logged (or resumed at)
+            if m.metrics and m.metrics[-1]["step"] == step and early_stop_due(m.metrics, cfg0):
                 m.stopped_early = True
                 finished.append(m)
             elif step >= cfg0.max_steps:

@@ -12,7 +12,7 @@ import argparse
 import time
 
 from ..common import repo_root
-from ..report.params import PROFILES, load
+from ..report.params import PROFILES, Params, load
 from .config import TrainConfig
 from .plans import ablation_configs, grokking_configs, warmup_configs
 from .sweep import SweepResult, run_sweep, unique
@@ -20,9 +20,11 @@ from .sweep import SweepResult, run_sweep, unique
 GROUPS = ("02_warmup", "03_grokking", "04_ablations")
 
 
-def part1_configs(profile: str, out_dir: str | None = None, groups: tuple[str, ...] = GROUPS) -> list[TrainConfig]:
-    """The runs of the chosen Part 1 notebooks for a profile, each once, exactly as the notebooks build them."""
-    params = {group: load(group, profile, None, out_dir) for group in GROUPS}
+def part1_configs(profile: str, out_dir: str | None = None, groups: tuple[str, ...] = GROUPS,
+                  params: dict[str, Params] | None = None) -> list[TrainConfig]:
+    """The runs of the chosen Part 1 notebooks for a profile, each once, exactly as the notebooks build them
+    (`params`: every Part 1 group's loaded parameters, when the caller has them)."""
+    params = params or {group: load(group, profile, None, out_dir) for group in GROUPS}
     folder = str(repo_root() / params["02_warmup"].out_dir)
     configs: list[TrainConfig] = []
     if "02_warmup" in groups:
@@ -44,8 +46,9 @@ def expected_cost(cfg: TrainConfig) -> float:
 def train_part1(profile: str, out_dir: str | None = None, groups: tuple[str, ...] = GROUPS,
                 workers: int | None = None) -> SweepResult:
     """Train (or reuse) every run of the chosen groups in one sweep, costliest first."""
-    configs = sorted(part1_configs(profile, out_dir, groups), key=expected_cost, reverse=True)
-    workers = workers or max(load(group, profile, None, out_dir).get("workers", 1) for group in groups)
+    params = {group: load(group, profile, None, out_dir) for group in GROUPS}
+    configs = sorted(part1_configs(profile, out_dir, groups, params), key=expected_cost, reverse=True)
+    workers = workers or max(params[group].get("workers", 1) for group in groups)
     return run_sweep(configs, workers=workers)
 
 

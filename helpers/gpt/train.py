@@ -422,7 +422,7 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     schedule = eval_steps(cfg)
     start_time = time.perf_counter()
     wall = lambda: wall_before + time.perf_counter() - start_time  # noqa: E731
-    stopped_early = False
+    stopped_early = early_stop_due(metrics, cfg)  # already met: an early-stopped run whose budget was raised
 
     def checkpoint() -> None:
         save_checkpoint(ckpt_path, model.state_dict(), model.cfg, optimizer.state_dict(), step, cfg, tok, metrics,
@@ -433,7 +433,7 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     model.train()
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not cfg.progress or bars_disabled(), desc=cfg.run_id,
                leave=False)
-    while True:
+    while not stopped_early:
         if step in schedule and (not metrics or metrics[-1]["step"] != step):
             eval_start = time.perf_counter()
             row = log_metrics(model, device_splits, tok.pad_id, step, lr_at(step, cfg),
@@ -450,9 +450,6 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
                 stopped_early = True
                 break
         if step >= cfg.max_steps:
-            break
-        if early_stop_due(metrics, cfg):  # met before a budget extension
-            stopped_early = True
             break
         if stop_at is not None and step >= stop_at:
             checkpoint()

@@ -127,8 +127,9 @@ def derive_budgets(engine: Engine, tokenizer: Any, pairs: list[tuple[Problem, in
     (budget.truncate, as `sweep` derives its smaller budgets), only the answer phase is generated."""
     prompts, seeds, thoughts, rows = [], [], [], []
     for problem, seed, wanted, longest in pairs:
+        prompt = prompt_ids(tokenizer, problem.problem, setting.prompt)
         for b in wanted:
-            prompts.append(prompt_ids(tokenizer, problem.problem, setting.prompt))
+            prompts.append(prompt)
             seeds.append(seed)
             thoughts.append(truncate(longest, b))
             rows.append((problem, seed, b))
@@ -390,16 +391,18 @@ class Study:
         if not (folder / "config.json").is_file():
             write_atomic(folder / "config.json", json.dumps(self._config(setting), indent=1, default=str))
         store = TraceStore(folder / "traces.jsonl")
-        if not len(store) and (borrowed := self._stored_elsewhere(setting)):
+        others = self._same_setting_records(setting)  # read once: copied from, and derived from below
+        if not len(store) and (borrowed := self._stored_elsewhere(setting, others)):
             store.append(borrowed.values())
             print(f"{setting.name}: {len(borrowed)} sample(s) reused from stored runs of the same setting", flush=True)
         if _pending(self.problems, setting, store):
-            sources = thinking_sources(self._same_setting_records(setting).values(), setting)
+            sources = thinking_sources(others.values(), setting)
             return run_setting(self.engine, self.tokenizer, self.problems, setting, store, model=self.model,
                                chunk=chunk or self.chunk, progress=self.progress, sources=sources)
         return _select(store, setting, self.problems)
 
-    def _stored_elsewhere(self, setting: Setting) -> dict[tuple, dict[str, Any]]:
+    def _stored_elsewhere(self, setting: Setting, others: dict[tuple, dict[str, Any]] | None = None
+                          ) -> dict[tuple, dict[str, Any]]:
         """The samples of this setting that stored runs of the same setting already hold: the same model,
         backend, engine, problems, mode, sampling, prompt and answer length, differing only in budgets or seeds.
         A sample at budget b is the same whichever other budgets its sweep had (the sweep derives every budget
@@ -407,7 +410,8 @@ class Study:
         after a stored [6, ..., 96] sweep generates nothing."""
         budgets, seeds = set(_budgets(setting)), set(setting.seeds)
         found: dict[tuple, dict[str, Any]] = {}
-        for key, record in self._same_setting_records(setting).items():
+        others = self._same_setting_records(setting) if others is None else others
+        for key, record in others.items():
             if record["budget"] in budgets and record["seed"] in seeds:
                 found.setdefault(key, record)
         return found
