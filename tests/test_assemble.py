@@ -1,6 +1,7 @@
 """The merged report: header, table of contents whose links resolve, parameters cells dropped, HTML written."""
 import json
 import re
+from urllib.parse import unquote
 
 import nbformat
 import pytest
@@ -38,9 +39,29 @@ def test_report_merges_sections_in_order_with_working_contents(tmp_path):
     assemble("smoke", root=tmp_path, pdf=False)
     assert (ipynb.read_bytes(), html.read_bytes()) == first
     page = html.read_text()
-    for link in re.findall(r'href="#([^"]+)"', page):
-        assert f'id="{link}"' in page, f"contents link #{link} has no target"
-    assert 'href="#A-sub-part"' in page
+    for link in re.findall(r'href="#([^"]+)"', page):  # a browser decodes the fragment, then looks for the id
+        assert f'id="{unquote(link)}"' in page, f"contents link #{link} has no target"
+    assert 'href="#A-sub-part"' in page and 'id="0-·-First-section"' in page
+
+
+def test_pdf_contents_links_resolve_and_the_pdf_does_not_depend_on_when_it_is_printed(tmp_path, monkeypatch, caplog):
+    """WeasyPrint finds the target of every contents link (it names each one it cannot: "No anchor ..."), and two
+    prints of the same HTML at different times are the same bytes (the font subsetter would stamp the time)."""
+    import logging
+    import time
+
+    from helpers.report.assemble import to_pdf
+
+    _executed(tmp_path, "00_a.ipynb", [nbformat.v4.new_markdown_cell("# 0 · First section\ntext\n## Δt and t_val")])
+    _, html = assemble("smoke", root=tmp_path, pdf=False)
+    clock = iter([1_000_000_000.0, 1_700_000_000.0])
+    now = next(clock)
+    monkeypatch.setattr(time, "time", lambda: now)
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        first = to_pdf(html, tmp_path / "a.pdf").read_bytes()
+    assert not [r for r in caplog.records if "anchor" in r.getMessage()], caplog.text
+    now = next(clock)
+    assert to_pdf(html, tmp_path / "b.pdf").read_bytes() == first
 
 
 def test_report_names_missing_sections(tmp_path):

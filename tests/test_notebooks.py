@@ -32,11 +32,15 @@ def test_notebook_runs_under_smoke_params(nb, smoke_out):
 
 
 @pytest.mark.notebook
-def test_smoke_report_assembles_from_the_executed_notebooks(smoke_out):
+def test_smoke_report_assembles_from_the_executed_notebooks(smoke_out, caplog):
     """The end of `make report PROFILE=smoke`: every section merged into one HTML and one PDF (WeasyPrint, from
-    PyPI: no browser needed), the same bytes when assembled again."""
+    PyPI: no browser needed) whose contents links all resolve, the same bytes when assembled again."""
+    import logging
+
     from helpers.report.assemble import assemble
-    written = assemble("smoke", root=ROOT, out_dir=str(smoke_out), report_dir=str(smoke_out / "report"))
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        written = assemble("smoke", root=ROOT, out_dir=str(smoke_out), report_dir=str(smoke_out / "report"))
+    assert not [r for r in caplog.records if "anchor" in r.getMessage()], "dead links in the PDF: " + caplog.text
     html = (smoke_out / "report" / "report.html").read_text()
     for nb in notebooks(ROOT):
         title = next(c.source.splitlines()[0] for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "markdown")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -137,6 +138,9 @@ h1, h2, h3 { break-after: avoid; }
 """
 
 
+PDF_EPOCH = "315532800"  # 1980-01-01, the earliest time a ZIP (and so many build tools) can store
+
+
 def to_pdf(html: Path, pdf: Path) -> Path | None:
     """The HTML printed to PDF by WeasyPrint (a PyPI package; no browser), or None with the reason printed where
     WeasyPrint cannot load (it needs the Pango library, which `make setup` installs on Debian/Ubuntu as root).
@@ -150,7 +154,15 @@ def to_pdf(html: Path, pdf: Path) -> Path | None:
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # unsupported Jupyter CSS rules: noise, not errors
-    data = weasyprint.HTML(filename=str(html)).write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    # The font subsetter stamps "now" into every font it embeds unless SOURCE_DATE_EPOCH says otherwise
+    # (reproducible-builds.org): a fixed stamp makes the PDF a function of the HTML alone, whenever it is printed.
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or PDF_EPOCH
+    try:
+        data = weasyprint.HTML(filename=str(html)).write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
     return write_atomic(pdf, data)
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from jupyter_client.manager import KernelManager
 from traitlets import default
@@ -121,7 +124,16 @@ def to_html(nb: Any, path: Path) -> Path:
         nb = nbformat.read(nb, as_version=4)
     # one MathJax address whatever this machine has, so the HTML is the same everywhere
     body, _ = HTMLExporter(exclude_input=True, mathjax_url=CDN_MATHJAX).from_notebook_node(nb)
-    return write_atomic(path, body.replace("</head>", PRINT_CSS + "</head>", 1))
+    return write_atomic(path, decode_heading_ids(body).replace("</head>", PRINT_CSS + "</head>", 1))
+
+
+def decode_heading_ids(html: str) -> str:
+    """Heading ids as their text, not percent-encoded: nbconvert writes the id of "0 · Sanity" as
+    `0-%C2%B7-Sanity`, and its link `#0-%C2%B7-Sanity`. A browser and WeasyPrint both decode a link's fragment
+    before looking for the id, so an encoded id is found by neither in print (every contents link of the PDF
+    was dead); the decoded id is found by both."""
+    return re.sub(r' id="([^"]*%[0-9A-Fa-f]{2}[^"]*)"',
+                  lambda m: f' id="{html_escape(unquote(m.group(1)))}"', html)
 
 
 def preflight(profile: str, selected: list[Path], root: Path) -> None:
