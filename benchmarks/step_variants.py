@@ -43,8 +43,8 @@ def time_variant(variant: str, n_layer: int, steps: int) -> tuple[float, float]:
     import helpers.gpt.model as model_module
     from helpers.gpt.config import make_config
     from helpers.gpt.data import build_splits, build_tokenizer
-    from helpers.gpt.train import (DeviceSplit, batch_indices, build_model, keep_freed_memory, make_optimizer,
-                                   seed_everything, train_step)
+    from helpers.gpt.train import DeviceSplit, batch_indices, build_model, make_optimizer, train_step
+    from helpers.common.runtime import keep_freed_memory, seed_everything
     torch.set_num_threads(1)
     keep_freed_memory()
     if variant == "manual":

@@ -37,8 +37,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from helpers.gpt.config import TrainConfig
 from helpers.gpt.data import build_splits, build_tokenizer
-from helpers.gpt.train import (DeviceSplit, build_model, keep_freed_memory, log_metrics, make_optimizer,
-                           seed_everything, train_step)
+from helpers.gpt.train import DeviceSplit, build_model, log_metrics, make_optimizer, train_step
+from helpers.common.runtime import keep_freed_memory, seed_everything
 
 REFERENCE = dict(task="modular", op="/", modulus=97, train_frac=0.3, val_frac=0.35, loss_mask="answer", n_layer=2,
                  n_head=4, d_model=128, d_ff=512, optimizer="adamw", lr=1e-3, beta1=0.9, beta2=0.98,

@@ -72,7 +72,7 @@ def test_report_names_missing_sections(tmp_path):
 
 
 def test_executed_notebooks_lose_what_changes_on_every_run(tmp_path):
-    from helpers.report.build import normalise
+    from helpers.report.build import normalise_executed
 
     cell = nbformat.v4.new_code_cell("x = 1", metadata={
         "tags": ["injected-parameters"], "execution": {"iopub.execute_input": "2026-11-24T08:40:44Z"},
@@ -81,7 +81,7 @@ def test_executed_notebooks_lose_what_changes_on_every_run(tmp_path):
                                                                         "input_path": "/abs/in.ipynb"}})
     path = tmp_path / "06_scaling.ipynb"
     nbformat.write(nb, path)
-    normalise(path)
+    normalise_executed(path)
     out = nbformat.read(path, as_version=4)
     assert out.metadata["papermill"] == {"parameters": {"p": 1}}
     assert out.cells[0].metadata["papermill"] == {"status": "completed"} and "execution" not in out.cells[0].metadata

@@ -6,7 +6,8 @@ Vocabulary of the fake: 1 = key of prompt A, 2 = key of prompt B, 90 91 92 = a t
 import pytest
 
 from helpers.tts.budget import ThinkingFormat, run_budget, sweep, think, truncate
-from helpers.tts.engines import Sampling, ScriptedEngine
+from fakes import ScriptedEngine
+from helpers.tts.engines import Sampling
 
 TAG, WAIT, INJECT, EOS = (90, 91, 92), (95,), (90, 91, 92, 97), 99
 FMT = ThinkingFormat(think_start=(), think_end=TAG, end_injection=INJECT, wait=WAIT, eos=EOS)

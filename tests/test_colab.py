@@ -84,7 +84,7 @@ def test_setup_cell_has_the_vllm_form_field():
 
 def test_colab_offers_a_gpu_runtime_to_the_part2_notebooks_only(tmp_path):
     from helpers.report.colab import GPU_RUNTIME
-    from helpers.report.params import group_of
+    from helpers.report.profiles import group_of
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         meta = nbformat.read(path, as_version=4).metadata
         wants_gpu = group_of(path) == "part2"

@@ -84,7 +84,8 @@ def test_xtc_changes_the_continuation_reproducibly(engine, tokenizer):
 def test_budgets_derived_from_a_stored_run_equal_generated_ones(engine, tokenizer, tmp_path):
     """What a later sweep derives from stored samples (their thinking ids; only answers generated) is what
     generating those budgets gives, sampled (seeded) as in the report."""
-    from helpers.tts.study import Setting, run_setting, thinking_sources
+    from helpers.tts.setting import Setting
+    from helpers.tts.runner import run_setting, thinking_sources
     from helpers.tts.traces import TraceStore
 
     problems, sampling = easy_problems()[:2], Sampling(0.6, 0.95, 20)

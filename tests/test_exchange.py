@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.reasoner.exchange import difficulty_groups, exchange_table, operating_points
+from helpers.part3.exchange import difficulty_groups, exchange_table, operating_points
 from helpers.reasoner.model import ReasonerConfig, flops_per_token, sequence_flops
-from helpers.report.synthesis import exchange_summary
+from helpers.part3.synthesis import exchange_summary
 from helpers.tts.aggregate import plurality_answer, solved
-from helpers.tts.analysis import by_difficulty, separated
+from helpers.part2.difficulty import by_difficulty, separated
 
 
 def test_sequence_flops_counts_weights_and_attention():
@@ -88,8 +88,8 @@ def test_by_difficulty_averages_seeds_per_problem_then_bootstraps():
 
 
 def test_skill_jump_is_found_and_phrased():
-    from helpers.reasoner.exchange import skill_jumps
-    from helpers.report.synthesis import jump_summary
+    from helpers.part3.exchange import skill_jumps
+    from helpers.part3.synthesis import jump_summary
 
     points = operating_points(grid_samples(), {"easy (k 2)": [2], "hard (k 6)": [6]}, n_boot=50)
     jumps = skill_jumps(points, base_budget=48).set_index("group")
@@ -104,7 +104,8 @@ def test_skill_jump_is_found_and_phrased():
 
 
 def test_paired_difference_cancels_problem_difficulty():
-    from helpers.tts.analysis import paired_vs_baseline, solved_first_m
+    from helpers.part2.analysis import paired_vs_baseline
+    from helpers.tts.curves import solved_first_m
 
     def pool(correct_first):  # 3 seeds per problem; the strategy is right on problems 0-9 with its first sample
         return pd.DataFrame([dict(problem_id=f"p{i:02d}", seed=s, gold=1,

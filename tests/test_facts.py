@@ -19,7 +19,7 @@ def test_save_then_load_round_trips(tmp_path):
                                  val_acc_at_t_train=[0.1], ratio=[None], censored=1, train_dips=[0],
                                  collapses_after=[])
     facts.save(record, "smoke", tmp_path)
-    loaded = facts.load("grokking", "smoke", tmp_path)
+    loaded = facts.load_facts("grokking", "smoke", tmp_path)
     assert loaded.t_val == [None] and loaded.budget == 10  # NaN is stored as null
 
 
@@ -30,6 +30,6 @@ def test_a_record_missing_a_field_names_it_and_its_notebook(tmp_path):
     del data["censored"]
     (folder / "grokking.json").write_text(json.dumps(data))
     with pytest.raises(ValueError, match=r"missing \['censored'\].*re-run 03_grokking"):
-        facts.load("grokking", "smoke", tmp_path)
+        facts.load_facts("grokking", "smoke", tmp_path)
     with pytest.raises(FileNotFoundError, match="run notebook 02_warmup"):
-        facts.load("warmup", "smoke", tmp_path)
+        facts.load_facts("warmup", "smoke", tmp_path)

@@ -133,10 +133,11 @@ def test_a_response_that_is_not_text_has_no_answer(response):
 
 def test_a_generation_chunk_survives_any_model_output(tmp_path):
     """Every adversarial response above as a model's answer: run_setting grades and stores all of them."""
-    from helpers.tts.engines import ScriptedEngine
+    from fakes import ScriptedEngine
     from helpers.tts.problems import Problem
     from helpers.tts.prompting import PromptConfig
-    from helpers.tts.study import Setting, run_setting
+    from helpers.tts.setting import Setting
+    from helpers.tts.runner import run_setting
     from helpers.tts.traces import TraceStore
 
     eos = 0

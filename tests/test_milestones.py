@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.gpt.milestones import held_step, km_median, milestone_table, milestones, stable_step, summarise_milestones
+from helpers.part1.milestones import held_step, km_median, milestone_table, milestones, stable_step, summarise_milestones
 
 STEPS = [0, 10, 20, 30, 40, 50]
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from helpers.report.build import NotebookFailed, execute, notebooks, to_html
-from helpers.report.params import PROFILES, group_of, load, merge, read_yaml
+from helpers.report.profiles import PROFILES, group_of, load_params, merge_params, read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def test_smoke_report_assembles_from_the_executed_notebooks(smoke_out, caplog):
 def test_every_notebook_has_params_for_every_profile():
     for nb in notebooks(ROOT):
         for profile in PROFILES:
-            assert isinstance(load(group_of(nb), profile, root=ROOT), dict)
+            assert isinstance(load_params(group_of(nb), profile, root=ROOT), dict)
         tags = [c.metadata.get("tags", []) for c in nbformat.read(nb, as_version=4).cells]
         assert ["parameters"] in tags, f"{nb.name} has no cell tagged 'parameters'"
 
@@ -99,7 +99,8 @@ def test_every_notebook_declares_profile_out_dir_and_overrides_and_loads_its_own
     for nb in notebooks(ROOT):
         assert _parameters_cell_values(nb) == {"profile": "quick", "out_dir": "", "overrides": {}}, nb.name
         code = "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
-        assert f'load("{group_of(nb)}", profile, overrides, out_dir)' in code, nb.name
+        assert f'load_params("{group_of(nb)}", profile, overrides, out_dir)' in code, nb.name
+        assert "setup(globals())" in code, f"{nb.name}: its first call refuses undeclared papermill parameters"
 
 
 def test_every_profile_file_is_a_plain_papermill_parameter_file():
@@ -113,14 +114,14 @@ def test_every_profile_file_is_a_plain_papermill_parameter_file():
 
 def test_overrides_merge_key_by_key_null_removes_and_unknown_keys_are_named():
     defaults = {"workers": 2, "base": {"lr": 0.001, "max_steps": 10}, "study": {"problems": {"limit": 16}}}
-    merged = merge(defaults, {"base": {"max_steps": 20}, "study": {"problems": {"limit": None, "source": "x"}}}, "t")
+    merged = merge_params(defaults, {"base": {"max_steps": 20}, "study": {"problems": {"limit": None, "source": "x"}}}, "t")
     assert merged == {"workers": 2, "base": {"lr": 0.001, "max_steps": 20}, "study": {"problems": {"source": "x"}}}
-    with pytest.raises(ValueError, match="unknown parameter.*'worker'.*allowed: base, study, workers"):
-        merge(defaults, {"worker": 1}, "t")
+    with pytest.raises(ValueError, match="unknown key.*'worker'.*allowed: base, study, workers"):
+        merge_params(defaults, {"worker": 1}, "t")
     with pytest.raises(ValueError, match="profile 'fast' is unknown"):
-        load("02_warmup", "fast", root=ROOT)
-    with pytest.raises(ValueError, match="unknown parameter"):
-        load("02_warmup", "quick", {"nope": 1}, root=ROOT)
+        load_params("02_warmup", "fast", root=ROOT)
+    with pytest.raises(ValueError, match="unknown key"):
+        load_params("02_warmup", "quick", {"nope": 1}, root=ROOT)
 
 
 def test_include_reads_the_shared_file_first(tmp_path):
@@ -135,7 +136,7 @@ def test_include_reads_the_shared_file_first(tmp_path):
 def test_the_quick_parameters_find_every_committed_part1_run():
     """The parameters moved (defaults + overrides), the runs did not: every quick-profile run of 1.2-1.4 has a
     finished run folder with the same config hash, so `make report` reuses them instead of retraining."""
-    from helpers.gpt.part1 import part1_configs
+    from helpers.part1.plans import part1_configs
     from helpers.gpt.runs import finished_run_dir
 
     for group, runs in [("02_warmup", 27), ("03_grokking", 3), ("04_ablations", 21)]:

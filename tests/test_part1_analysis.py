@@ -3,9 +3,9 @@ import math
 
 import pandas as pd
 
-from helpers.gpt.ablations import censored_runs, describe, distinct_configs, study_configs
-from helpers.gpt.analysis import final_results, grokked, rows_matching, seed_summary, verify_tasks
-from helpers.report.synthesis import pct, span
+from helpers.part1.ablations import censored_runs, describe, distinct_configs, study_configs
+from helpers.part1.tables import final_results, grokked, rows_matching, seed_summary, verify_tasks
+from helpers.report.display import pct, span
 
 
 def _metrics(seed, accs, op="+", early=(0, 0, 3)):
@@ -29,7 +29,7 @@ def test_seed_summary_separates_first_crossing_from_the_stop():
 
 
 def test_after_grokking():
-    from helpers.gpt.analysis import after_grokking
+    from helpers.part1.tables import after_grokking
 
     metrics = pd.DataFrame({"seed": 0, "step": [0, 100, 200, 300, 400, 500],
                             "train_acc": [0, 1, 1, 0.3, 1, 1], "val_acc": [0, 0.1, 1, 0.2, 1, 0.995]})
@@ -77,7 +77,7 @@ def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path)
 
 def test_delay_trend_says_which_milestone_moved():
     from helpers.report.facts import AblationFacts
-    from helpers.report.synthesis import delay_trend
+    from helpers.part3.synthesis import delay_trend
 
     rows = [{"weight_decay": 0.5, "runs": 3, "generalised": 2, "delta_t_mean": 4000.0, "t_train_mean": 400.0, "t_val_mean": 4400.0},
             {"weight_decay": 4.0, "runs": 3, "generalised": 1, "delta_t_mean": 10.0, "t_train_mean": 10.0, "t_val_mean": 20.0},
@@ -101,7 +101,7 @@ def test_synthesis_phrases():
 
 
 def test_plateau_reads_the_norm_between_the_milestones_and_at_the_end():
-    from helpers.gpt.analysis import plateau
+    from helpers.part1.tables import plateau
 
     metrics = pd.DataFrame({"seed": 0, "step": [0, 100, 200, 300, 400, 500], "val_loss": [2.0, 1.5, 3.0, 2.5, 0.5, 0.1],
                             "param_norm": [20.0, 22.0, 30.0, 28.0, 27.0, 21.0]})

@@ -1,12 +1,12 @@
 """Which runs Part 1 trains: 1.4's baseline is 1.3's recipe and runs, and one sweep trains them all, costliest first."""
 from helpers.gpt.config import COSMETIC
-from helpers.gpt.part1 import expected_cost, part1_configs
-from helpers.gpt.plans import ablation_configs, grokking_configs
-from helpers.report.params import load
+from helpers.part1.plans import expected_cost, part1_configs
+from helpers.part1.plans import ablation_configs, grokking_configs
+from helpers.report.profiles import load_params
 
 
 def test_the_ablation_baseline_is_the_grokking_recipe_and_its_runs():
-    grok, abl = load("03_grokking", "quick"), load("04_ablations", "quick")
+    grok, abl = load_params("03_grokking", "quick"), load_params("04_ablations", "quick")
     differs = {k for k in grok["base"] if grok["base"][k] != abl["base"].get(k)}
     assert differs <= COSMETIC, differs  # only where runs are filed, never what they compute
     base, runs, shared = ablation_configs(abl, grok, "outputs")

@@ -1,7 +1,7 @@
 """The Part 1 numbers the quick report prints agree with the committed run folders.
 
 Recomputes, from outputs/<section>/<run>/metrics.csv alone and with a deliberately plain implementation (not
-helpers.gpt.milestones), what notebooks 02-04 saved to outputs/facts/quick/ and printed in their tables.
+helpers.part1.milestones), what notebooks 02-04 saved to outputs/facts/quick/ and printed in their tables.
 """
 import json
 import math
@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.gpt.ablations import study_configs
-from helpers.gpt.plans import ablation_configs, grokking_configs, warmup_configs
+from helpers.part1.ablations import study_configs
+from helpers.part1.plans import ablation_configs, grokking_configs, warmup_configs
 from helpers.gpt.runs import finished_run_dir
-from helpers.report.params import load
+from helpers.report.profiles import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "outputs" / "facts" / "quick"
@@ -47,8 +47,8 @@ def close(a, b) -> bool:
 
 
 def test_ablation_tables():
-    P = load("04_ablations", "quick", root=ROOT)
-    base, runs_on_disk, _ = ablation_configs(P, load("03_grokking", "quick", root=ROOT), str(ROOT / P["out_dir"]))
+    P = load_params("04_ablations", "quick", root=ROOT)
+    base, runs_on_disk, _ = ablation_configs(P, load_params("03_grokking", "quick", root=ROOT), str(ROOT / P["out_dir"]))
     where = {c.config_hash(): c for c in runs_on_disk}  # the baseline runs live in 1.3's folder
     facts = json.loads((FACTS / "ablations.json").read_text())
     for study in (P["study_a"], P["study_b"]):
@@ -68,7 +68,7 @@ def test_ablation_tables():
 
 
 def test_grokking_milestones():
-    P = load("03_grokking", "quick", root=ROOT)
+    P = load_params("03_grokking", "quick", root=ROOT)
     facts = json.loads((FACTS / "grokking.json").read_text())
     configs = grokking_configs(P, str(ROOT / P["out_dir"]))
     for i, cfg in enumerate(configs):
@@ -77,7 +77,7 @@ def test_grokking_milestones():
 
 
 def test_warmup_counts():
-    P = load("02_warmup", "quick", root=ROOT)
+    P = load_params("02_warmup", "quick", root=ROOT)
     facts = json.loads((FACTS / "warmup.json").read_text())
     runs, _ = warmup_configs(P, str(ROOT / P["out_dir"]))
     final_test = [metrics_of(c)["test_acc"].iloc[-1] for c in runs]

@@ -1,12 +1,12 @@
 """Part 2 experiment definitions from parameters: every profile's values are complete and consistent."""
 import pytest
 
-from helpers.report.params import load
-from helpers.tts import params as part2
+from helpers.report.profiles import load_params
+from helpers.part2 import params as part2
 
 
 def typed(profile: str = "quick", **changes) -> part2.Part2Params:
-    return part2.Part2Params.from_dict(load("part2", profile) | changes)
+    return part2.Part2Params.from_dict(load_params("part2", profile) | changes)
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "full"])
@@ -37,7 +37,7 @@ def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match=r"report_totals: 100 must be m × par_budget \(48\)"):
         typed(report_totals=[100])
     with pytest.raises(ValueError, match="lack.*strategies"):
-        part2.Part2Params.from_dict({k: v for k, v in load("part2").items() if k != "strategies"})
+        part2.Part2Params.from_dict({k: v for k, v in load_params("part2").items() if k != "strategies"})
     with pytest.raises(ValueError, match="unknown key.*'seq_budget'"):
         typed(seq_budget=[1])
     with pytest.raises(ValueError, match="strategies.x: unknown key.*temperature"):
@@ -64,12 +64,12 @@ def test_prompt_options_are_reachable_from_the_parameters():
     params = typed(prompt={"answer_prefix": "Final Answer:"})
     assert all(s.prompt.answer_prefix == "Final Answer:" for s in part2.all_settings(params))
     assert part2.warmup_settings(params)["no_thinking"].prompt.thinking is False
-    with pytest.raises(ValueError, match=r"prompt: unknown field\(s\) \['no_such_option'\]; allowed: \['answer_prefix'"):
+    with pytest.raises(ValueError, match=r"prompt: unknown key\(s\) 'no_such_option'; allowed: answer_prefix"):
         typed(prompt={"no_such_option": 1})
 
 
 def test_quick_profile_runs_the_reasoner_and_full_does_not():
-    from helpers.reasoner.exchange import grid_from_params
+    from helpers.part3.exchange import grid_from_params
     from helpers.tts.prompting import BOXED_INSTRUCTION
 
     quick, full = typed("quick"), typed("full")

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from helpers.reasoner import task as T
-from helpers.reasoner.model import load
-from helpers.reasoner.tokenizer import EOS, THINK_END, build_tokenizer, prompt_text
-from helpers.reasoner.train import ReasonerTrainConfig, encode_example, make_batch, train
+from helpers.reasoner.model import load_reasoner
+from helpers.reasoner.tokenizer import EOS, THINK_END, chain_tokenizer, prompt_text
+from helpers.reasoner.train import ReasonerTrainConfig, encode_example, make_batch, train_reasoner
 from helpers.tts.grading import grade
 
 
@@ -80,7 +80,7 @@ def test_trace_kinds_and_loss_mask():
 
 
 def test_direct_examples_use_the_thinking_off_template():
-    tok = build_tokenizer(23)
+    tok = chain_tokenizer(23)
     ex = T.direct_example(T.Chain((1, 2), ("+",), 23))
     ids, mask = encode_example(tok, ex)
     text = tok.decode(ids)
@@ -116,7 +116,7 @@ def test_train_config_from_dict_names_unknown_keys():
 # ------------------------------------------------------------------------------------------------- tokenizer
 
 def test_tokenizer_single_tokens_round_trip_and_template():
-    tok = build_tokenizer(23)
+    tok = chain_tokenizer(23)
     for special in ("<think>", "</think>", "<|im_start|>", "<|im_end|>"):
         assert len(tok.encode(special, add_special_tokens=False)) == 1
     assert tok.eos_token == EOS
@@ -130,7 +130,7 @@ def test_tokenizer_single_tokens_round_trip_and_template():
 
 
 def test_batch_targets_skip_prompt_and_wrong_values():
-    tok = build_tokenizer(23)
+    tok = chain_tokenizer(23)
     ex = T.Example("1+2 (mod 23)", [("<think>\n", True), ("1+2=", True), ("5", False), ("\n", True),
                                      ("</think>\n\n\\boxed{3}<|im_end|>", True)])
     inputs, targets, real = make_batch(tok, [ex, [("1+2=", False), ("3", True), ("\n", False)]])
@@ -155,7 +155,7 @@ def tiny_run(tmp_path_factory):
     """A reasoner trained for a few seconds (greedy text is then not random noise)."""
     cfg = ReasonerTrainConfig(task=T.ChainTask(max_k=4), steps=40, table_steps=10, table_batch_size=64, checkpoints=2,
                               first_checkpoint=20, held_out_per_k=2, threads=1)
-    return train(cfg, tmp_path_factory.mktemp("reasoner"), progress=False)
+    return train_reasoner(cfg, tmp_path_factory.mktemp("reasoner"), progress=False)
 
 
 def test_training_writes_checkpoints_with_flops_and_is_reused(tiny_run):
@@ -168,7 +168,7 @@ def test_training_writes_checkpoints_with_flops_and_is_reused(tiny_run):
     assert 1.0 < tiny_run.summary["train_flops"] / (6 * n * tiny_run.summary["tokens"]) < 1.5
     for c in tiny_run.checkpoints:
         assert (c["folder"] / "config.json").is_file() and (c["folder"] / "model.safetensors").is_file()
-    again = train(tiny_run.config, tiny_run.folder.parent.parent, progress=False)
+    again = train_reasoner(tiny_run.config, tiny_run.folder.parent.parent, progress=False)
     assert again.summary == tiny_run.summary
 
 
@@ -176,19 +176,19 @@ def test_resume_gives_the_uninterrupted_weights(tiny_run, tmp_path, monkeypatch)
     import helpers.reasoner.train as R
 
     cfg = tiny_run.config
-    real_lr = R.lr_at
+    real_lr = R.reasoner_lr
 
     def crash_at_30(step, c):
         if step == 30:
             raise KeyboardInterrupt("simulated kill")
         return real_lr(step, c)
 
-    monkeypatch.setattr(R, "lr_at", crash_at_30)
+    monkeypatch.setattr(R, "reasoner_lr", crash_at_30)
     with pytest.raises(KeyboardInterrupt):
-        train(cfg, tmp_path, progress=False)
-    monkeypatch.setattr(R, "lr_at", real_lr)
-    resumed = train(cfg, tmp_path, progress=False)
-    a, b = load(resumed.final).state_dict(), load(tiny_run.final).state_dict()
+        train_reasoner(cfg, tmp_path, progress=False)
+    monkeypatch.setattr(R, "reasoner_lr", real_lr)
+    resumed = train_reasoner(cfg, tmp_path, progress=False)
+    a, b = load_reasoner(resumed.final).state_dict(), load_reasoner(tiny_run.final).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
@@ -198,14 +198,14 @@ def test_a_broken_finished_run_is_not_reused(tiny_run, tmp_path, capsys):
     copy = tmp_path / "runs" / tiny_run.folder.parent.name / tiny_run.folder.name
     shutil.copytree(tiny_run.folder, copy)
     shutil.rmtree(copy / tiny_run.summary["checkpoints"][0]["folder"])  # a checkpoint lost
-    rebuilt = train(tiny_run.config, tmp_path / "runs", progress=False)
+    rebuilt = train_reasoner(tiny_run.config, tmp_path / "runs", progress=False)
     assert "not reused, checkpoint folder(s) ['step-00020'] missing" in capsys.readouterr().out
-    a, b = load(rebuilt.final).state_dict(), load(tiny_run.final).state_dict()
+    a, b = load_reasoner(rebuilt.final).state_dict(), load_reasoner(tiny_run.final).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a) and rebuilt.checkpoints[0]["folder"].is_dir()
 
 
 def greedy_prompts(run):
-    tok = build_tokenizer(run.config.task.modulus)
+    tok = chain_tokenizer(run.config.task.modulus)
     problems = T.held_out_problems(run.config.task, 2)[:4]
     return tok, [tok.encode(prompt_text(tok, p.problem, True) + "<think>\n", add_special_tokens=False) for p in problems]
 
@@ -213,7 +213,7 @@ def greedy_prompts(run):
 def test_transformers_loads_the_export_and_agrees(tiny_run):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    ours = load(tiny_run.final)
+    ours = load_reasoner(tiny_run.final)
     hf = AutoModelForCausalLM.from_pretrained(tiny_run.final, dtype=torch.float32).eval()
     hf_tok = AutoTokenizer.from_pretrained(tiny_run.final)
     tok, prompts = greedy_prompts(tiny_run)
@@ -234,7 +234,7 @@ def test_transformers_loads_the_export_and_agrees(tiny_run):
 def test_vllm_loads_the_export_and_agrees(tiny_run):
     from helpers.tts.engines import Request, Sampling, VLLMEngine
 
-    ours = load(tiny_run.final)
+    ours = load_reasoner(tiny_run.final)
     tok, prompts = greedy_prompts(tiny_run)
     engine = VLLMEngine(str(tiny_run.final), dtype="float32", max_model_len=256)
     outs = engine.continue_batch([Request(tuple(p), 40, 0) for p in prompts], (tok.eos_token_id,), Sampling())

@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.gpt.milestones import collapses, milestone_table, milestones, summarise_milestones
+from helpers.part1.milestones import collapses, milestone_table, milestones, summarise_milestones
 from helpers.gpt.sweep import grid, load_sweep, run_sweep
 
 

@@ -15,8 +15,8 @@ import yaml
 from helpers.gpt.config import load_config, make_config, parse_overrides
 from helpers.gpt.data import build_splits, build_tokenizer
 import helpers.gpt.train as train_module
-from helpers.gpt.train import (DeviceSplit, batch_indices, build_model, early_stop_due, eval_steps, evaluate, held_crossing,
-                               lr_at, masked_loss, train)
+from helpers.gpt.train import DeviceSplit, batch_indices, build_model, eval_steps, evaluate, lr_at, masked_loss, train
+from helpers.gpt.early_stop import early_stop_due, held_crossing, passes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,7 +145,7 @@ def test_batches_cover_each_epoch_once():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"lossmask": "all"}, "unknown config key.*'lossmask'.*allowed keys.*loss_mask"),
+    ({"lossmask": "all"}, "config: unknown key.*'lossmask'.*allowed: .*loss_mask"),
     ({"loss_mask": "tail"}, "'loss_mask'.*'tail'.*all, answer, skip_first"),
     ({"n_layer": 0}, "'n_layer'.*>= 1"),
     ({"lr": "fast"}, "'lr'.*a finite number"),
@@ -184,7 +184,9 @@ def test_cli_train_then_inference(tmp_path):
 
 
 def test_publish_checkpoint_and_cli_helper(tiny_modular, tmp_path):
-    from helpers.gpt.runs import publish_checkpoint, recipe, run_cli
+    from helpers.gpt.runs import publish_checkpoint
+    from helpers.part1.prose import recipe
+    from helpers.part1.tables import run_cli
 
     result = train(tiny_modular())
     ckpt = publish_checkpoint(result.config, "tiny.pt", tmp_path / "ckpts")
@@ -205,7 +207,7 @@ def test_raising_the_budget_continues_the_shorter_run(tiny_modular):
 
 
 def test_a_budget_is_not_extended_under_a_cosine_schedule(tiny_modular):
-    from helpers.gpt.train import find_extendable
+    from helpers.gpt.runs import find_extendable
 
     train(tiny_modular(max_steps=8, lr_schedule="cosine"))
     assert find_extendable(tiny_modular(max_steps=12, lr_schedule="cosine")) is None
@@ -237,7 +239,7 @@ def test_raising_the_patience_continues_an_early_stopped_run(tmp_path):
 
 _ALLOC_CYCLES = """
 import ctypes, ctypes.util, resource, sys, torch
-from helpers.gpt.train import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, keep_freed_memory
+from helpers.common.runtime import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, keep_freed_memory
 # start from glibc's static defaults (128 KiB mmap and trim thresholds) whatever the environment set, so that
 # freed activations go back to the OS; then, in "keep" mode, apply keep_freed_memory on top
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
@@ -278,8 +280,13 @@ def _rows(steps, val_accs):
     return [{"step": s, "val_acc": v, "train_loss": 1.0, "early_stop_count": 0} for s, v in zip(steps, val_accs)]
 
 
+def _crossing(rows, cfg):
+    """The trainer's held crossing over logged rows (as early_stop_due computes it)."""
+    return held_crossing([r["step"] for r in rows], [passes(r, cfg) for r in rows], cfg.early_stop_hold)
+
+
 def test_held_crossing_matches_the_milestone_once_the_hold_is_covered():
-    from helpers.gpt.milestones import held_step
+    from helpers.part1.milestones import held_step
     cfg = make_config(task="modular", early_stop_on="val_acc", early_stop_hold=20, early_stop_horizon=40)
     steps = list(range(0, 200, 10))
     rng = np.random.default_rng(0)
@@ -288,7 +295,7 @@ def test_held_crossing_matches_the_milestone_once_the_hold_is_covered():
         rows = _rows(steps, accs)
         expected = held_step(pd.DataFrame(rows), "val_acc", 0.99, 20)
         for n in range(1, len(rows) + 1):  # online, as the log grows: known exactly when its window is covered
-            got = held_crossing(rows[:n], cfg)
+            got = _crossing(rows[:n], cfg)
             if not math.isnan(expected) and rows[n - 1]["step"] >= expected + 20:
                 assert got == expected
             elif got is not None:  # found earlier only if the milestone's window (cut at the end) agrees
@@ -300,8 +307,8 @@ def test_horizon_rule_stops_a_fixed_number_of_steps_past_the_crossing_and_ignore
     #          0    10   20   30   40   50   60   70   80   90
     accs = [0.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0, 0.2, 1.0, 1.0]  # streak at 20 breaks; 40..60 holds; dip at 70
     rows = _rows(range(0, 100, 10), accs)
-    assert held_crossing(rows[:6], cfg) is None  # 40..50 covers only 10 of the 20 steps
-    assert held_crossing(rows[:7], cfg) == 40
+    assert _crossing(rows[:6], cfg) is None  # 40..50 covers only 10 of the 20 steps
+    assert _crossing(rows[:7], cfg) == 40
     assert [early_stop_due(rows[:n], cfg) for n in range(1, 11)] == [False] * 9 + [True]  # at 90 = 40 + 50
     with pytest.raises(ValueError, match="early_stop_horizon"):
         make_config(early_stop_hold=20, early_stop_horizon=10)
@@ -323,10 +330,20 @@ def test_a_horizon_run_trains_to_the_horizon_and_a_longer_horizon_continues_it(t
     base = dict(out_dir=str(tmp_path), eval_every=10, eval_log_points=1, progress=False, early_stop_on="train_loss",
                 early_stop_threshold=1e-2, early_stop_hold=20, max_steps=600)
     first = train(make_config(base, early_stop_horizon=30))
-    crossing = held_crossing(first.metrics.to_dict("records"), first.config)
+    crossing = _crossing(first.metrics.to_dict("records"), first.config)
     assert first.summary["stop_reason"] == "early_stop" and first.summary["steps"] == crossing + 30
     longer = train(make_config(base, early_stop_horizon=60))
     fresh = train(make_config(base, early_stop_horizon=60, out_dir=str(tmp_path / "fresh")))
     assert longer.summary["steps"] == fresh.summary["steps"] == crossing + 60
     for key, value in fresh.model.state_dict().items():
         torch.testing.assert_close(longer.model.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_a_window_between_sparse_evaluations_holds_when_every_evaluation_inside_it_passed():
+    """The printed rule: every evaluation in [t, t + hold] passed. An evaluation that fails after the window closes
+    does not undo it; the crossing is known once an evaluation reaches past the window (or, open_end, at the end)."""
+    steps, ok = [0, 100, 700], [False, True, False]
+    assert held_crossing(steps[:2], ok[:2], 500) is None
+    assert held_crossing(steps, ok, 500) == 100
+    assert held_crossing(steps[:2], ok[:2], 500, open_end=True) == 100
+    assert held_crossing([0, 100, 400], [True, True, False], 500) is None  # the streak broke inside its window

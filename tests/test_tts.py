@@ -2,11 +2,12 @@
 import pandas as pd
 import pytest
 
-from helpers.tts.engines import ScriptedEngine
+from fakes import ScriptedEngine
 from helpers.tts.problems import Problem
 from helpers.tts.prompting import PromptConfig
 from helpers.tts.traces import TraceStore
-from helpers.tts.study import Setting, plan, run_setting
+from helpers.tts.setting import Setting, plan
+from helpers.tts.runner import run_setting
 
 TAG, WAIT, INJECT, EOS = [90, 91, 92], [95], [90, 91, 92, 97], 99
 
@@ -109,13 +110,13 @@ def test_study_stores_per_setting_folder_and_needs_no_model_to_reread(tmp_path):
 
 def test_setting_and_study_parameters_are_validated(tmp_path):
     from helpers.tts.study import Study
-    with pytest.raises(ValueError, match="unknown field.*budget"):
+    with pytest.raises(ValueError, match="unknown key.*budget"):
         Setting.from_dict({"name": "x", "mode": "stop", "budget": [2], "seeds": [0]})
-    with pytest.raises(ValueError, match="sampling has unknown field.*temp"):
+    with pytest.raises(ValueError, match="sampling: unknown key.*temp"):
         Setting.from_dict({"name": "x", "mode": "stop", "budgets": [2], "seeds": [0], "sampling": {"temp": 1}})
     with pytest.raises(ValueError, match="backend 'tpu' is unknown"):
         Study.from_params({"backend": "tpu"}, "s", tmp_path)
-    with pytest.raises(ValueError, match="unknown study parameter"):
+    with pytest.raises(ValueError, match="study: unknown key"):
         Study.from_params({"modle": "x"}, "s", tmp_path)
 
 
@@ -197,11 +198,11 @@ def test_smaller_budgets_are_derived_from_a_stored_sweep_and_larger_ones_generat
 
 
 def test_stored_thinking_is_recovered_only_when_exact():
-    from helpers.reasoner.tokenizer import build_tokenizer
+    from helpers.reasoner.tokenizer import chain_tokenizer
     from helpers.tts.prompting import thinking_format
-    from helpers.tts.study import stored_thinking
+    from helpers.tts.runner import stored_thinking
 
-    tok = build_tokenizer(97)
+    tok = chain_tokenizer(97)
     fmt = thinking_format(tok, PromptConfig())
     ids = tok.encode("12 + 5 = 17\nWait 17", add_special_tokens=False)
     text = tok.decode(ids)

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.tts.analysis import (accuracy_table, at_total_budget, budget_flips, diversity, excerpt, grader_disagreements,
-                                  jaccard, ngrams, parallel_curve, parallel_only, sequential_curve)
+from helpers.tts.curves import accuracy_table, at_total_budget, parallel_curve, sequential_curve
+from helpers.part2.analysis import budget_flips, diversity, excerpt, grader_disagreements, jaccard, ngrams, parallel_only
 
 
 def _row(pid, budget, seed, correct, thinking, answer_tokens=10, mode="stop", gold=5, answer=None, text="a b c d"):
@@ -87,7 +87,7 @@ def test_excerpt_marks_the_cut():
 
 
 def test_flip_examples_prefer_the_widest_budget_pair_and_pick_grader():
-    from helpers.tts.analysis import flip_examples, pick_grader, trace_features
+    from helpers.part2.analysis import flip_examples, pick_grader, trace_features
     rows = [_row("a", 16, 0, False, 16), _row("a", 64, 0, True, 60), _row("a", 256, 0, True, 100),
             _row("b", 16, 0, False, 16), _row("b", 64, 0, False, 64), _row("b", 256, 0, True, 90),
             _row("c", 16, 0, True, 10), _row("c", 64, 0, True, 10), _row("c", 256, 0, False, 256)]
@@ -103,7 +103,7 @@ def test_flip_examples_prefer_the_widest_budget_pair_and_pick_grader():
 # ------------------------------------------------------------------ the numbers the notebooks phrase (moved from them)
 
 def test_three_questions_matches_the_parallel_point_closest_in_tokens():
-    from helpers.tts.analysis import three_questions
+    from helpers.part2.analysis import three_questions
     seq = pd.DataFrame([_row(p, b, s, b == 64 and s == 0, b) for p in ("p1", "p2") for b in (32, 64) for s in (0, 1)]
                        + [_row(p, b, s, False, b, mode="wait") for p in ("p1", "p2") for b in (32, 64) for s in (0, 1)])
     pool = pd.DataFrame([_row(p, 32, s, s < 2, 32) for p in ("p1", "p2") for s in range(4)])
@@ -116,7 +116,7 @@ def test_three_questions_matches_the_parallel_point_closest_in_tokens():
 
 
 def test_strategy_table_reads_each_curve_at_the_total_budgets_against_the_baseline():
-    from helpers.tts.analysis import strategy_table
+    from helpers.part2.analysis import strategy_table
     base = pd.DataFrame([_row(p, 32, s, s == 0, 32) for p in ("p1", "p2") for s in range(4)])
     better = pd.DataFrame([_row(p, 64, s, True, 64) for p in ("p1", "p2") for s in range(2)])
     curves = {"baseline": parallel_curve(base, [1, 2, 3, 4], n_boot=20), "long": parallel_curve(better, [1, 2], n_boot=20)}
@@ -127,7 +127,7 @@ def test_strategy_table_reads_each_curve_at_the_total_budgets_against_the_baseli
 
 
 def test_flips_and_parallel_only_tables():
-    from helpers.tts.analysis import flip_pair, flip_summary, flips_across_modes, parallel_only_table
+    from helpers.part2.analysis import flip_pair, flip_summary, flips_across_modes, parallel_only_table
     seq = pd.DataFrame([_row("p1", 16, 0, False, 16), _row("p1", 64, 0, True, 40),
                         _row("p2", 16, 0, True, 10), _row("p2", 64, 0, True, 10)])
     gained = flips_across_modes(seq, ["stop", "wait"], "gained", "exact")
@@ -142,7 +142,7 @@ def test_flips_and_parallel_only_tables():
 
 
 def test_cross_problem_similarity_compares_first_samples_of_different_problems():
-    from helpers.tts.analysis import cross_problem_similarity
+    from helpers.part2.analysis import cross_problem_similarity
     pool = pd.DataFrame([_row("p1", 8, 1, True, 8, text="x y z w"), _row("p1", 8, 0, True, 8, text="a b c d"),
                          _row("p2", 8, 0, True, 8, text="a b c d")])
     assert cross_problem_similarity(pool) == [1.0]  # p1's first sample is seed 0

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from ..common.checks import known_keys
+from ..common.io import under_root
 # Allowed values of the fields that take one of a few strings.
 CHOICES: dict[str, tuple] = {
     "task": ("text", "modular"),
@@ -84,7 +86,7 @@ class TrainConfig:
     threads: int = 1  # torch CPU threads for this run (see RUNTIME); a sweep's workers each use this many
     # optional early stop: after `early_stop_patience` consecutive evaluations past the threshold, or, with
     # early_stop_hold > 0, `early_stop_horizon` steps after the first step t from which the metric passed at every
-    # evaluation in [t, t + early_stop_hold] (the milestone of helpers.gpt.milestones.held_step): later dips do not
+    # evaluation in [t, t + early_stop_hold] (the milestone of helpers.part1.milestones.held_step): later dips do not
     # reset it, so the curves go a fixed number of steps past the crossing
     early_stop_on: str = "none"
     early_stop_threshold: float = 0.99
@@ -110,7 +112,7 @@ class TrainConfig:
 
     @property
     def run_dir(self) -> Path:
-        return Path(self.out_dir) / self.section / self.run_id
+        return under_root(self.out_dir) / self.section / self.run_id
 
 
 def _fail(key: str, value: Any, allowed: str) -> None:
@@ -236,10 +238,7 @@ def numbers_as_yaml_means(key: str, value: Any) -> Any:
 def make_config(base: dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
     """Build a validated TrainConfig; an unknown key fails with the list of known ones."""
     values = {**(base or {}), **overrides}
-    known = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"unknown config key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(known))}")
+    known_keys("config", values, TrainConfig)
     return TrainConfig(**values)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ..common import write_atomic
+from ..common.io import write_atomic
 from .config import TrainConfig
 from .tokenizer import ArithmeticTokenizer, CharTokenizer, Tokenizer
 

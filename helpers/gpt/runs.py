@@ -1,31 +1,26 @@
-"""Run folders on disk: finding a finished run, loading and publishing its weights, naming its recipe.
+"""Run folders on disk: whether a run is finished, its stored result, a shorter run it can continue, its weights.
 
-A run lives in <out_dir>/<section>/<run_name>-<config hash>/ (see helpers.gpt.train for the files). This module
-reads and copies those files; it does not train, so inference and the notebooks can use it without the trainer.
+A run lives in <out_dir>/<section>/<run_name>-<config hash>/ (helpers.gpt.checkpoint says what each file holds).
+This module reads and copies those files; it does not train, so inference and the notebooks can use it without
+the trainer.
 """
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import sys
+import re
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import torch
+import yaml
 
-from ..common import write_atomic
-from .config import TrainConfig
+from ..common.io import write_atomic
+from .config import ADDED_LATER, COSMETIC, RUNTIME, TrainConfig
 from .model import GPT, GPTConfig
 from .tokenizer import Tokenizer, tokenizer_from_spec
-
-
-def save_atomic(path: Path, obj: Any) -> None:
-    """torch.save through common.write_atomic, so a half-written checkpoint is never mistaken for one."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    write_atomic(path, buffer.getvalue())
 
 
 METRIC_COLUMNS = ["step", "lr", "batch_loss", "train_loss", "train_acc", "val_loss", "val_acc",
@@ -106,26 +101,74 @@ def publish_checkpoint(cfg: TrainConfig, name: str, ckpt_dir: str | Path) -> Pat
     return write_atomic(ckpt_dir / name, (run_dir / "model.pt").read_bytes())
 
 
-def recipe(cfg: TrainConfig) -> str:
-    """One sentence naming the training recipe of a config (optimiser, data, budget, early stop)."""
-    optimiser = {"adamw": "AdamW", "adam": "Adam"}[cfg.optimizer]
-    text = (f"{optimiser} (lr {cfg.lr:g}, weight decay {cfg.weight_decay:g}, β=({cfg.beta1:g}, {cfg.beta2:g}), "
-            f"{cfg.warmup_steps} warm-up steps), batch {cfg.batch_size}, {cfg.n_layer}-layer d_model {cfg.d_model}, "
-            f"{cfg.train_frac:.0%} of the equations for training, budget {cfg.max_steps:,} steps")
-    if cfg.early_stop_on == "val_acc" and cfg.early_stop_hold:
-        text += (f", stopped {cfg.early_stop_horizon:,} steps after validation accuracy first held ≥ "
-                 f"{cfg.early_stop_threshold:g} for {cfg.early_stop_hold} steps (t_val)")
-    elif cfg.early_stop_on == "val_acc":
-        text += (f", stopped after {cfg.early_stop_patience} consecutive evaluations with val acc ≥ "
-                 f"{cfg.early_stop_threshold:g}")
-    return text
+@dataclass
+class RunResult:
+    run_dir: Path
+    config: TrainConfig
+    metrics: pd.DataFrame
+    summary: dict[str, Any]
+    model: GPT
+    tokenizer: Tokenizer
+    reused: bool  # True if a finished run with this config was found and nothing was trained
 
 
-def run_cli(ckpt: str | Path, prompts: list[str], cwd: str | Path) -> tuple[str, str]:
-    """Run `python -m helpers.gpt.inference` as a user would; returns (the command line, its output or error)."""
-    args = [sys.executable, "-m", "helpers.gpt.inference", "--ckpt", str(ckpt)]
-    for prompt in prompts:
-        args += ["--prompt", prompt]
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
-    shown = "python -m helpers.gpt.inference --ckpt " + str(ckpt) + "".join(f" --prompt '{p}'" for p in prompts)
-    return shown, done.stdout.strip() if done.returncode == 0 else f"failed: {done.stderr.strip()}"
+def read_finished(cfg: TrainConfig) -> RunResult | None:
+    """The stored result of a finished run with this exact config, or None."""
+    run_dir = finished_run_dir(cfg)
+    if run_dir is None:
+        return None
+    try:
+        model, tok, _ = load_model(run_dir / "model.pt")
+    except ValueError:  # corrupt weights behind a good header: the trainer repairs it (see incomplete_reason)
+        return None
+    return RunResult(run_dir, cfg, pd.read_csv(run_dir / "metrics.csv"),
+                     json.loads((run_dir / "summary.json").read_text()), model, tok, reused=True)
+
+
+def find_extendable(cfg: TrainConfig) -> Path | None:
+    """A run of the same section whose config differs from `cfg` only by a smaller (or equal) max_steps,
+    early_stop_patience and early_stop_horizon, with the checkpoint that got furthest; None if there is none.
+
+    With a constant learning rate after warmup, none changes anything about the trajectory before the run
+    stops (batches are a function of the step, the schedule does not look at the budget, and the early-stop
+    count is in the checkpoint), so raising a budget or the patience can continue the shorter run instead of
+    redoing it. Only the evaluation steps already logged differ: they keep the shorter run's log-spaced
+    schedule up to where it stopped.
+    """
+    if cfg.lr_schedule != "constant" or not cfg.run_dir.parent.is_dir():
+        return None
+    ignored = COSMETIC | RUNTIME | {"max_steps", "early_stop_patience", "early_stop_horizon"}
+    mine = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
+    best, best_step = None, -1
+    for folder in cfg.run_dir.parent.glob(f"{cfg.run_name}-*"):
+        config_file, ckpt = folder / "config.yaml", folder / "checkpoint.pt"
+        if folder == cfg.run_dir or not re.fullmatch(re.escape(cfg.run_name) + r"-[0-9a-f]{10}", folder.name) \
+                or not (config_file.is_file() and ckpt.is_file()):
+            continue
+        try:
+            other = yaml.safe_load(config_file.read_text())
+            other = ADDED_LATER | other  # a config.yaml written before a field existed had its earlier value
+            theirs = {k: v for k, v in other.items() if k not in ignored}
+            if theirs != mine or other["max_steps"] > cfg.max_steps \
+                    or other["early_stop_patience"] > cfg.early_stop_patience \
+                    or other["early_stop_horizon"] > cfg.early_stop_horizon:
+                continue
+            step = read_state(ckpt)["step"]
+        except Exception as err:  # a broken sibling is skipped, never fatal to this run
+            warnings.warn(f"{folder}: skipped as a run to continue ({err})")
+            continue
+        if step > best_step:
+            best, best_step = folder, step
+    return best
+
+
+def incomplete_reason(run_dir: Path) -> str | None:
+    """Why a folder with a summary.json is not a finished run: its files disagree (run_problem), or its weights
+    do not load; None when it is finished."""
+    problem = run_problem(run_dir)
+    if problem is None:
+        try:
+            read_state(run_dir / "model.pt")
+        except ValueError as err:
+            problem = str(err)
+    return problem

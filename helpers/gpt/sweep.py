@@ -17,11 +17,10 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..common.runtime import keep_freed_memory, show_progress
 from .config import TrainConfig, make_config
-from .ensemble_train import ensemble_key, train_ensemble
-from ..common import bars_disabled
 from .runs import finished_run_dir
-from .train import keep_freed_memory, train
+from .train import train
 
 
 @dataclass
@@ -66,54 +65,21 @@ def find(configs: list[TrainConfig], **values: Any) -> TrainConfig:
     raise LookupError(f"no config with {values}")
 
 
-def _train_group(configs: list[TrainConfig], as_ensemble: bool) -> None:
-    """One run with the single-model trainer, or a group with the ensemble trainer (a group of one included, so
-    which trainer made a run depends on the sweep's `ensemble` setting, never on how the seeds were grouped)."""
-    if as_ensemble:
-        train_ensemble(configs)
-    else:
-        train(configs[0])
-
-
-def _train_in_worker(cfg_dicts: list[dict[str, Any]], as_ensemble: bool) -> None:
+def _train_in_worker(cfg_dict: dict[str, Any]) -> None:
     """A training process's entry point: its allocator setting, which would otherwise change the notebook
     kernel that started the sweep (the thread count is the config's own, set by train)."""
     keep_freed_memory()
-    _train_group([make_config(d, progress=False) for d in cfg_dicts], as_ensemble)
-
-
-def ensemble_eligible(cfg: TrainConfig) -> bool:
-    """Whether the ensemble trainer can train this config (helpers.gpt.ensemble_train.check_members)."""
-    return cfg.task == "modular" and cfg.dropout == 0
-
-
-def ensemble_groups(configs: list[TrainConfig], size: int) -> list[list[TrainConfig]]:
-    """The configs in groups of at most `size` that can train as one ensemble (same config but the seed), in the
-    order of their first member; size 1 keeps every config alone."""
-    groups: dict[str, list[list[TrainConfig]]] = {}
-    order: list[list[TrainConfig]] = []
-    for cfg in configs:
-        key = ensemble_key(cfg) if size > 1 and ensemble_eligible(cfg) else cfg.run_id
-        chunks = groups.setdefault(key, [])
-        if not chunks or len(chunks[-1]) >= size:
-            chunks.append([])
-            order.append(chunks[-1])
-        chunks[-1].append(cfg)
-    return order
+    train(make_config(cfg_dict, progress=False))
 
 
 def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = True,
-              keys: list[str] | None = None, ensemble: int = 1) -> SweepResult:
+              keys: list[str] | None = None) -> SweepResult:
     """Train every config that has no finished run on disk; then load all results.
 
     workers > 1 runs that many training processes at once (on a small CPU, several single-thread runs use the
     cores better than one run with every thread). Each run uses its config's `threads`, however many runs
     are pending, so any run regenerated alone matches the stored one.
     keys: config fields to include as columns even where they do not vary.
-    ensemble: train up to this many seeds of one configuration together as one EnsembleGPT (1: every run
-    alone). On this project's 2-core CPU it measured no faster than one run per worker
-    (benchmarks/ensemble_speed.py), so the profiles keep 1; it is for accelerators, where a small model's step
-    is bound by launch overhead. Each member's result does not depend on how runs were grouped.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -122,29 +88,24 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
     if duplicates:
         raise ValueError(f"the sweep lists the same run more than once: {sorted(duplicates)}")
     todo = [c for c in configs if finished_run_dir(c) is None]
-    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs",
-               disable=not progress or bars_disabled())
-    groups = ensemble_groups(todo, ensemble)
-    if workers == 1 or len(groups) <= 1:
-        for group in groups:
-            bar.set_postfix_str(", ".join(c.run_name for c in group))
-            # the run's own step bar under the sweep's
-            _train_group([make_config(c.to_dict(), progress=progress) for c in group],
-                         ensemble > 1 and ensemble_eligible(group[0]))
-            bar.update(len(group))
+    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="runs", disable=not show_progress(progress))
+    if workers == 1 or len(todo) <= 1:
+        for cfg in todo:
+            bar.set_postfix_str(cfg.run_name)
+            train(make_config(cfg.to_dict(), progress=progress))  # the run's own step bar under the sweep's
+            bar.update(1)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_train_in_worker, [c.to_dict() for c in group],
-                                   ensemble > 1 and ensemble_eligible(group[0])): group for group in groups}
+            futures = {pool.submit(_train_in_worker, cfg.to_dict()): cfg for cfg in todo}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     future.result()  # re-raise a worker's error here, naming nothing silently
-                    bar.update(len(futures[future]))
+                    bar.update(1)
                 # workers print nowhere a notebook shows: report each running run's last logged step instead
-                bar.set_postfix_str(", ".join(f"{futures[f][0].run_name} step {_last_step(futures[f][0])}/"
-                                              f"{futures[f][0].max_steps}" for f in pending if f.running()))
+                bar.set_postfix_str(", ".join(f"{futures[f].run_name} step {_last_step(futures[f])}/"
+                                              f"{futures[f].max_steps}" for f in pending if f.running()))
     bar.close()
     return load_sweep(configs, trained=len(todo), keys=keys)
 

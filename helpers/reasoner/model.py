@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..common.io import write_folder_atomic
+
 
 @dataclass(frozen=True)
 class ReasonerConfig:
@@ -75,7 +77,7 @@ class Attention(nn.Module):
         return self.o_proj(y.transpose(1, 2).reshape(B, T, C))
 
 
-class MLP(nn.Module):
+class SwiGLU(nn.Module):
     def __init__(self, cfg: ReasonerConfig) -> None:
         super().__init__()
         self.gate_proj = nn.Linear(cfg.d_model, cfg.d_ff, bias=False)
@@ -86,13 +88,13 @@ class MLP(nn.Module):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
-class Block(nn.Module):
+class LlamaBlock(nn.Module):
     def __init__(self, cfg: ReasonerConfig) -> None:
         super().__init__()
         self.input_layernorm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.self_attn = Attention(cfg)
         self.post_attention_layernorm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.mlp = MLP(cfg)
+        self.mlp = SwiGLU(cfg)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         x = x + self.self_attn(self.input_layernorm(x), cos, sin)
@@ -104,7 +106,7 @@ class Reasoner(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
+        self.layers = nn.ModuleList(LlamaBlock(cfg) for _ in range(cfg.n_layer))
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.apply(self._init)
 
@@ -167,29 +169,22 @@ def hf_config(cfg: ReasonerConfig, tokenizer: Any) -> dict[str, Any]:
 
 
 def export(model: Reasoner, tokenizer: Any, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write a transformers/vLLM-loadable folder: written under a temporary name, then renamed into place."""
-    import os
-    import shutil
-
+    """Write a transformers/vLLM-loadable folder (built under a temporary name, then renamed into place)."""
     from safetensors.torch import save_file
 
-    folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    state = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-    (tmp / "config.json").write_text(json.dumps(hf_config(model.cfg, tokenizer), indent=1))
-    (tmp / "generation_config.json").write_text(json.dumps({"eos_token_id": tokenizer.eos_token_id,
-                                                            "pad_token_id": tokenizer.pad_token_id}))
-    (tmp / "reasoner.json").write_text(json.dumps({"config": asdict(model.cfg), **(extra or {})}, indent=1))
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
-    return folder
+    def fill(tmp: Path) -> None:
+        state = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        (tmp / "config.json").write_text(json.dumps(hf_config(model.cfg, tokenizer), indent=1))
+        (tmp / "generation_config.json").write_text(json.dumps({"eos_token_id": tokenizer.eos_token_id,
+                                                                "pad_token_id": tokenizer.pad_token_id}))
+        (tmp / "reasoner.json").write_text(json.dumps({"config": asdict(model.cfg), **(extra or {})}, indent=1))
+        tokenizer.save_pretrained(tmp)
+
+    return write_folder_atomic(folder, fill)
 
 
-def load(folder: str | Path) -> Reasoner:
+def load_reasoner(folder: str | Path) -> Reasoner:
     """The project's own model from an exported folder."""
     from safetensors.torch import load_file
 

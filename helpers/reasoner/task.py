@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass, field
 
 from ..tts.problems import Problem
+from .tokenizer import THINK_END, THINK_START, answer_text
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,6 @@ def step_lines(steps: list[tuple[int, str, int, int]], wrong_at: int | None, rng
 
 def trace_example(task: ChainTask, chain: Chain, rng: random.Random) -> Example:
     """A chat example for `chain`: thinking (maybe with a Wait re-check), then the boxed answer."""
-    from .tokenizer import answer_text, THINK_START, THINK_END
-
     steps = chain.steps()
     roll = rng.random()
     if roll < task.error_frac:
@@ -198,8 +197,6 @@ def trace_example(task: ChainTask, chain: Chain, rng: random.Random) -> Example:
 
 def direct_example(chain: Chain) -> Example:
     """Thinking off: the template writes the empty think block; the model answers at once."""
-    from .tokenizer import answer_text
-
     return Example(chain.text, [(answer_text(chain.answer), True)], thinking=False)
 
 

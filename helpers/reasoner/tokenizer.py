@@ -40,7 +40,7 @@ def vocabulary(modulus: int) -> list[str]:
     return SPECIAL + [str(n) for n in range(max(modulus, 100))] + WORDS
 
 
-def build_tokenizer(modulus: int) -> Any:
+def chain_tokenizer(modulus: int) -> Any:
     """A transformers PreTrainedTokenizerFast (what AutoTokenizer gives back after save_pretrained)."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast

@@ -1,6 +1,6 @@
 """Train the reasoner on the CPU, saving Hugging Face checkpoints at log-spaced steps with their training FLOPs.
 
-    python -m helpers.reasoner.train --profile quick          # or: train(ReasonerTrainConfig(...), out_dir)
+    python -m helpers.reasoner.train --config params/defaults/part2.yaml   # or: train(ReasonerTrainConfig(...), out_dir)
 
 A run lives in <out_dir>/reasoner/<hash>/: config.json, metrics.csv (step, loss, lr, tokens, FLOPs, seconds),
 checkpoints/step-<n>/ (each a transformers/vLLM folder), summary.json (written last: the run is finished),
@@ -15,24 +15,30 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+import yaml
+from tqdm.auto import tqdm
 
-from ..common import repo_root, write_atomic
+from ..common.checks import from_dict, known_keys
+from ..common.ids import short_hash
+from ..common.io import repo_root, under_root, write_atomic
+from ..common.lifecycle import reuse_or_train
+from ..common.runtime import show_progress
+from ..common.schedule import warmup_cosine
 from .model import Reasoner, ReasonerConfig, export, sequence_flops
 from .task import ChainTask, Example, held_out, training_example
-from .tokenizer import build_tokenizer, prompt_text
+from .tokenizer import chain_tokenizer, prompt_text
 
 
 @dataclass(frozen=True)
@@ -59,15 +65,8 @@ class ReasonerTrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "ReasonerTrainConfig":
         values = dict(values)
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"reasoner training: unknown key(s) {unknown}; allowed: {sorted(known)}")
-        task = values.pop("task", {}) or {}
-        task_known = {f.name for f in fields(ChainTask)}
-        if set(task) - task_known:
-            raise ValueError(f"reasoner task: unknown key(s) {sorted(set(task) - task_known)}; allowed: {sorted(task_known)}")
-        return cls(task=ChainTask(**task), **values)
+        known_keys("reasoner training", values, cls)
+        return cls(task=from_dict(ChainTask, values.pop("task", {}) or {}, "reasoner task"), **values)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "table_batch_size", "checkpoints", "first_checkpoint", "held_out_per_k", "threads", "n_layer"):
@@ -85,7 +84,7 @@ class ReasonerTrainConfig:
         return ReasonerConfig(vocab_size, self.n_layer, self.n_head, self.d_model, self.d_ff)
 
     def config_hash(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]
+        return short_hash(asdict(self))
 
     def checkpoint_steps(self) -> list[int]:
         """Log-spaced from first_checkpoint to steps (dense early, where the skill appears)."""
@@ -94,7 +93,7 @@ class ReasonerTrainConfig:
 
 
 def run_dir(cfg: ReasonerTrainConfig, out_dir: str | Path) -> Path:
-    return repo_root() / out_dir / "reasoner" / cfg.config_hash()
+    return under_root(out_dir) / "reasoner" / cfg.config_hash()
 
 
 # ------------------------------------------------------------------------------------------------ batches
@@ -132,11 +131,9 @@ def batch_flops(cfg: ReasonerConfig, lengths: list[int]) -> float:
     return sum(3 * sequence_flops(cfg, n) for n in lengths)
 
 
-def lr_at(step: int, cfg: ReasonerTrainConfig) -> float:
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+def reasoner_lr(step: int, cfg: ReasonerTrainConfig) -> float:
+    """Linear warm-up, then cosine decay to 10% of lr at the last step."""
+    return warmup_cosine(step, cfg.lr, cfg.warmup_steps, cfg.steps, min_frac=0.1)
 
 
 # ------------------------------------------------------------------------------------------------ training
@@ -157,7 +154,7 @@ class ReasonerRun:
         return self.checkpoints[-1]["folder"]
 
 
-def run_problem(folder: Path) -> str | None:
+def run_folder_problem(folder: Path) -> str | None:
     """Why `folder` is not a complete finished run (None if it is): a readable summary whose checkpoint
     folders all hold their weights and config."""
     try:
@@ -174,41 +171,25 @@ def run_problem(folder: Path) -> str | None:
 
 
 def read_run(folder: Path) -> ReasonerRun | None:
-    if run_problem(folder) is not None:
+    if run_folder_problem(folder) is not None:
         return None
     summary = json.loads((folder / "summary.json").read_text())
     return ReasonerRun(folder, ReasonerTrainConfig.from_dict(summary["config"]), summary)
 
 
-def train(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", progress: bool = True) -> ReasonerRun:
+def train_reasoner(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", progress: bool = True) -> ReasonerRun:
     """Train (or reuse, or resume) the run of this config; returns its folder, config and summary. One process
     at a time per run (a lock: a second one waits, then reuses); an incomplete finished run is retrained or
-    resumed from its state.pt, with a message."""
-    from ..common import run_lock, torch_threads
-
+    resumed from its state.pt, with a message (helpers.common.lifecycle)."""
     folder = run_dir(cfg, out_dir)
-    done = read_run(folder)
-    if done is not None:
-        return done
-    with run_lock(folder), torch_threads(cfg.threads):
-        done = read_run(folder)  # another process may have finished it while this one waited
-        if done is not None:
-            return done
-        if (folder / "summary.json").exists():
-            print(f"reasoner run {folder.name}: not reused, {run_problem(folder)}; resuming or retraining it",
-                  flush=True)
-            (folder / "summary.json").unlink()
-        return _train(cfg, folder, progress)
+    return reuse_or_train(folder, lambda: read_run(folder), lambda: run_folder_problem(folder),
+                          lambda: _train(cfg, folder, progress), cfg.threads)
 
 
 def _train(cfg: ReasonerTrainConfig, folder: Path, progress: bool, resume: bool = True) -> ReasonerRun:
-    from tqdm.auto import tqdm
-
-    from ..common import bars_disabled
-
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "config.json", json.dumps(asdict(cfg), indent=1))
-    tokenizer = build_tokenizer(cfg.task.modulus)
+    tokenizer = chain_tokenizer(cfg.task.modulus)
     torch.manual_seed(cfg.seed)
     model = Reasoner(cfg.model_config(len(tokenizer)))
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -234,7 +215,7 @@ def _train(cfg: ReasonerTrainConfig, folder: Path, progress: bool, resume: bool 
             print(f"reasoner run {folder.name}: {lost} lost; training it again from step 0", flush=True)
             return _train(cfg, folder, progress, resume=False)
     wanted = cfg.checkpoint_steps()
-    bar = tqdm(total=cfg.steps, initial=step, desc="reasoner", disable=not progress or bars_disabled())
+    bar = tqdm(total=cfg.steps, initial=step, desc="reasoner", disable=not show_progress(progress))
     model.train()
     while step < cfg.steps:
         began = time.perf_counter()
@@ -244,7 +225,7 @@ def _train(cfg: ReasonerTrainConfig, folder: Path, progress: bool, resume: bool 
         inputs, targets, real = make_batch(tokenizer, items)
         lengths = [int((row != tokenizer.pad_token_id).sum()) for row in inputs]
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, cfg)
+            group["lr"] = reasoner_lr(step, cfg)
         logits = model(inputs)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
         optimizer.zero_grad(set_to_none=True)
@@ -256,7 +237,7 @@ def _train(cfg: ReasonerTrainConfig, folder: Path, progress: bool, resume: bool 
         flops += batch_flops(model.cfg, lengths)
         seconds += time.perf_counter() - began
         if step % 25 == 0 or step == cfg.steps:
-            rows.append({"step": step, "loss": round(loss.item(), 5), "lr": lr_at(step - 1, cfg), "tokens": tokens,
+            rows.append({"step": step, "loss": round(loss.item(), 5), "lr": reasoner_lr(step - 1, cfg), "tokens": tokens,
                          "train_flops": flops, "seconds": round(seconds, 2)})
         if step in wanted:
             name = f"checkpoints/step-{step:05d}"
@@ -286,15 +267,27 @@ def write_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def main(argv: list[str] | None = None) -> None:
-    from ..report.params import PROFILES, load
+def read_config(path: str | Path) -> ReasonerTrainConfig:
+    """A YAML file holding the training config: a mapping of its fields, or a parameter file whose `reasoner`
+    key holds one (params/defaults/part2.yaml)."""
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of reasoner training fields")
+    return ReasonerTrainConfig.from_dict(data["reasoner"] if isinstance(data.get("reasoner"), dict) else data)
 
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m helpers.reasoner.train", description=__doc__.split("\n")[0])
-    ap.add_argument("--profile", default="quick", choices=PROFILES)
-    ap.add_argument("--out-dir", default=None)
+    ap.add_argument("--config", default="params/defaults/part2.yaml",
+                    help="YAML with the training fields, or a parameter file with a `reasoner` mapping "
+                         "(default: the quick profile's, params/defaults/part2.yaml)")
+    ap.add_argument("--out-dir", default="outputs", help="results under <out-dir>/reasoner/<hash>/")
     args = ap.parse_args(argv)
-    values = load("part2", args.profile, out_dir=args.out_dir or "")
-    run = train(ReasonerTrainConfig.from_dict(values["reasoner"]), values["out_dir"])
+    try:
+        cfg = read_config(repo_root() / args.config)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        ap.error(str(err))
+    run = train_reasoner(cfg, args.out_dir)
     print(f"{run.folder}: {run.summary['train_seconds']} s, {run.summary['train_flops']:.3g} FLOPs, "
           f"checkpoints at {[c['step'] for c in run.summary['checkpoints']]}")
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import nbformat
 
 from .build import notebooks, to_html
-from .params import PROFILES
-from ..common import machine, repo_root, write_atomic
+from .profiles import PROFILES
+from ..common.provenance import machine
+from ..common.io import rel, repo_root, write_atomic
 
 def anchor(title: str) -> str:
     """The id nbconvert gives a markdown heading: spaces become '-'."""
@@ -90,7 +91,7 @@ def toc_cell(cells: list) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell("\n".join(lines))
 
 
-def merge(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.NotebookNode:
+def merge_notebooks(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.NotebookNode:
     folder = root / out_dir / "executed" / profile
     executed = [folder / nb.name for nb in notebooks(root)]
     missing = [p.name for p in executed if not p.is_file()]
@@ -186,7 +187,7 @@ def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: 
     root = root or repo_root()
     out = root / (report_dir or f"report/{profile}")
     out.mkdir(parents=True, exist_ok=True)
-    nb = merge(profile, root, out_dir)
+    nb = merge_notebooks(profile, root, out_dir)
     ipynb = out / "report.ipynb"
     write_atomic(ipynb, nbformat.writes(nb))
     html = to_html(nb, out / "report.html")
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     try:
         for path in assemble(args.profile, pdf=not args.no_pdf, out_dir=args.out_dir, report_dir=args.report_dir):
-            print(f"wrote {path.relative_to(repo_root())} ({path.stat().st_size / 1e6:.1f} MB)")
+            print(f"wrote {rel(path)} ({path.stat().st_size / 1e6:.1f} MB)")
     except (FileNotFoundError, ValueError, RuntimeError) as err:
         sys.exit(f"report failed: {err}")
 

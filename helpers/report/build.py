@@ -4,7 +4,7 @@
     python -m helpers.report.build --profile smoke --only 00_sanity
 
 Each notebook gets the papermill parameters `profile` (and `out_dir` with --out-dir) and loads its values
-itself (helpers.report.params), exactly as when it is opened in JupyterLab with that profile.
+itself (helpers.report.profiles), exactly as when it is opened in JupyterLab with that profile.
 
 Executed notebooks and their HTML go to outputs/executed/<profile>/. A notebook that fails stops the
 build with the notebook, the cell and the error named; its partly executed copy is kept for inspection.
@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import json
 import re
+import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
@@ -24,8 +27,10 @@ from urllib.parse import unquote
 from jupyter_client.manager import KernelManager
 from traitlets import default
 
-from ..common import repo_root, write_atomic
-from .params import PROFILES, check_profile, group_of
+from ..common.io import repo_root, write_atomic
+from ..common.provenance import git_commit, hardware
+from ..tts.loading import check_available
+from .profiles import PROFILES, check_profile, group_of, load_params, profiles
 
 
 class NotebookFailed(RuntimeError):
@@ -61,13 +66,13 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool
     except pm.PapermillExecutionError as err:
         raise NotebookFailed(f"{notebook.name} failed in {describe_cell(output, err.exec_count)} "
                              f"({err.ename}): {err.evalue}\npartly executed notebook: {output}") from None
-    normalise(output)
+    normalise_executed(output)
 
 
 VOLATILE_PAPERMILL = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
-def normalise(path: Path) -> None:
+def normalise_executed(path: Path) -> None:
     """Strip what changes on every execution although no result does: papermill's and the kernel's
     timestamps and durations, and the random id papermill gives its injected-parameters cell (it becomes
     `<notebook>-injected`). A re-render that reuses stored runs then writes the same bytes."""
@@ -142,25 +147,20 @@ def preflight(profile: str, selected: list[Path], root: Path) -> None:
     downloadable."""
     import torch
 
-    from .params import load, profiles
-
     needs = profiles(root)[profile].get("needs") or []
     if "gpu" in needs and not torch.cuda.is_available():
         raise ValueError(f"profile {profile!r} needs a GPU ({profiles(root)[profile]['about']}) and this machine has "
                          "none. Run `make report` (the quick profile) here, or this profile on a GPU machine "
                          "(README: Running the full profile on a GPU); `--no-preflight` runs it anyway.")
     if any(group_of(nb) == "part2" for nb in selected):
-        from ..tts.loading import check_available
-        check_available(load("part2", profile, root=root)["study"]["model"])
+        check_available(load_params("part2", profile, root=root)["study"]["model"])
 
 
 def build(profile: str, only: list[str] | None = None, root: Path | None = None,
           out_dir: str | None = None, check: bool = True) -> list[Path]:
     """Execute the notebooks; out_dir (relative to the repo) replaces every notebook's out_dir parameter, so
     `--out-dir outputs/fresh` re-runs everything from scratch without touching the stored results.
-    The training runs of the selected Part 1 notebooks run first, as one sweep (helpers.gpt.part1)."""
-    from ..gpt.part1 import GROUPS as PART1_GROUPS, train_part1
-
+    The jobs that generate what the selected notebooks read (BEFORE_NOTEBOOKS) run first."""
     check_profile(profile)
     root = root or repo_root()
     selected = notebooks(root)
@@ -176,14 +176,13 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None,
         preflight(profile, selected, root)
     executed_dir = root / (out_dir or "outputs") / "executed" / profile
     written = []
-    part1 = tuple(nb.stem for nb in selected if nb.stem in PART1_GROUPS)
-    if part1:  # every Part 1 run in one sweep first, so no core idles at the end of each notebook's sweep
-        start = time.perf_counter()
-        print(f"[{profile}] Part 1 training runs ({', '.join(part1)}) ...", flush=True)
-        result = train_part1(profile, out_dir, part1)
-        record_timing(executed_dir, "part1_training", time.perf_counter() - start)
-        print(f"[{profile}] Part 1: {result.trained} run(s) trained, {len(result.configs) - result.trained} reused, "
-              f"in {time.perf_counter() - start:.1f} s", flush=True)
+    for job, (module, serves) in BEFORE_NOTEBOOKS.items():
+        wanted = [nb.stem for nb in selected if nb.stem in serves]
+        if wanted:
+            start = time.perf_counter()
+            print(f"[{profile}] {job}: python -m {module} ({', '.join(wanted)}) ...", flush=True)
+            run_job(module, profile, out_dir, wanted, root)
+            record_timing(executed_dir, job, time.perf_counter() - start)
     for nb in selected:
         start = time.perf_counter()
         print(f"[{profile}] {nb.name} ...", flush=True)
@@ -198,15 +197,27 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None,
     return written
 
 
+# Generation that runs before the notebooks, each job as its own command (the sections own it; the build only
+# knows its name): every Part 1 training run in one sweep, costliest first, so no core idles at the end of each
+# notebook's sweep; Part 3's grid over the reasoner's checkpoints. A notebook run on its own still generates
+# whatever it lacks. job -> (module run with `python -m`, the notebooks it serves)
+BEFORE_NOTEBOOKS = {"part1_training": ("helpers.part1", ("02_warmup", "03_grokking", "04_ablations")),
+                    "part3_exchange": ("helpers.part3", ("09_synthesis",))}
+
+
+def run_job(module: str, profile: str, out_dir: str | None, notebooks: list[str], root: Path) -> None:
+    """`python -m <module> --profile <profile> [--out-dir <out_dir>] --only <notebooks>`, failing the build with
+    the module named when it fails."""
+    args = [sys.executable, "-m", module, "--profile", profile, *(["--out-dir", out_dir] if out_dir else []),
+            "--only", *notebooks]
+    if subprocess.run(args, cwd=root).returncode:
+        raise RuntimeError(f"`python -m {module}` failed (its output is above)")
+
+
 def record_timing(out_dir: Path, notebook: str, seconds: float) -> None:
     """Provenance of the latest execution of each notebook (provenance.json: seconds, finished, commit,
     hardware). It is not committed and not in the report: it changes on every run, the results do not. A run
     that reused stored results is fast; from-scratch times are kept in timings_from_scratch.json."""
-    import json
-    from datetime import datetime, timezone
-
-    from ..common import git_commit, hardware
-
     path = out_dir / "provenance.json"
     records = json.loads(path.read_text()) if path.is_file() else {}
     records[notebook] = {"seconds": round(seconds, 1), "commit": git_commit(), "hardware": hardware(),

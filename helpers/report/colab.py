@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..common import repo_root, write_atomic
-from .params import group_of
+from ..common.io import repo_root, write_atomic
+from .profiles import group_of
 
 TAG = "colab-setup"
 PLACEHOLDER = "OWNER/NAME"

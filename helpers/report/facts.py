@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..common import repo_root, write_atomic
+from ..common.io import repo_root, write_atomic
 
 
 @dataclass
@@ -134,7 +134,7 @@ def save(facts: Facts, profile: str, out_dir: str | Path = "outputs") -> None:
     write_atomic(target / f"{facts.section}.json", facts.to_json())
 
 
-def load(section: str, profile: str, out_dir: str | Path = "outputs") -> Facts:
+def load_facts(section: str, profile: str, out_dir: str | Path = "outputs") -> Facts:
     cls, notebook = RECORDS[section]
     path = folder(profile, out_dir) / f"{section}.json"
     if not path.is_file():
@@ -150,4 +150,4 @@ def load(section: str, profile: str, out_dir: str | Path = "outputs") -> Facts:
 
 
 def load_all(profile: str, out_dir: str | Path = "outputs") -> dict[str, Facts]:
-    return {section: load(section, profile, out_dir) for section in RECORDS}
+    return {section: load_facts(section, profile, out_dir) for section in RECORDS}

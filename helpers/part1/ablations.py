@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import TrainConfig, make_config
+from ..gpt.config import TrainConfig, make_config
 from .milestones import milestone_table, summarise_milestones
-from .sweep import grid
+from ..gpt.sweep import grid
 
 
 def study_configs(base: dict[str, Any], seeds: list[int], study: dict[str, Any]) -> list[TrainConfig]:

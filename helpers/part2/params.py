@@ -5,25 +5,26 @@ The four Part 2 notebooks read the same parameters, so 07 and 08 find the sample
 parameters give the same settings, hence the same run folders. A notebook run on its own generates whatever
 is missing.
 
-    python -m helpers.tts.params --profile full          # planned requests and tokens, no model, no GPU
+    python -m helpers.part2.params --profile full          # planned requests and tokens, no model, no GPU
 """
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from .engines import Sampling
-from .prompting import PromptConfig
-from .study import Setting, plan
-from ..common import rel
-
-if TYPE_CHECKING:
-    from ..reasoner.train import ReasonerRun, ReasonerTrainConfig
-    from .study import Study
+from ..common.checks import from_dict, int_list, known_keys, mapping, positive_int
+from ..common.io import rel
+from ..reasoner.task import held_out_problems, index
+from ..reasoner.train import ReasonerRun, ReasonerTrainConfig, train_reasoner
+from ..report.profiles import PROFILES, load_params
+from ..tts.engines import Sampling
+from ..tts.prompting import PromptConfig
+from ..tts.setting import Setting, plan
+from ..tts.study import Study
 
 STRATEGY_KEYS = ("label", "description", "sampling", "budget", "mode", "samples")
 
@@ -50,11 +51,8 @@ class Part2Params:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "Part2Params":
         """From a notebook's resolved parameters (profile and out_dir are ignored); every error names the key."""
-        known = {f.name for f in fields(cls)}
         given = {k: v for k, v in values.items() if k not in ("profile", "out_dir", "record_dir")}
-        unknown = sorted(set(given) - known)
-        if unknown:
-            raise ValueError(f"Part 2 parameters: unknown key(s) {unknown}; allowed: {sorted(known)}")
+        known_keys("Part 2 parameters", given, cls)
         required = {f.name for f in fields(cls) if f.name not in ("prompt", "reasoner", "exchange")}
         missing = sorted(required - set(given))
         if missing:
@@ -66,64 +64,31 @@ class Part2Params:
     def check(self) -> None:
         """Every impossible value fails here, naming the key, before any model is loaded or sample written."""
         for key in ("max_answer_tokens", "greedy_budget", "no_thinking_max_tokens", "par_budget", "n_boot"):
-            _positive_int(key, getattr(self, key))
+            positive_int(key, getattr(self, key))
         for key in ("seq_budgets", "seq_seeds", "par_seeds", "report_totals"):
-            _int_list(key, getattr(self, key), minimum=0 if key.endswith("seeds") else 1)
+            int_list(key, getattr(self, key), minimum=0 if key.endswith("seeds") else 1)
         if not self.seq_modes or any(m not in ("stop", "wait") for m in self.seq_modes):
             raise ValueError(f"seq_modes: {self.seq_modes!r} not allowed; allowed: a non-empty list of 'stop', 'wait'")
         for total in self.report_totals:
             if total % self.par_budget or total // self.par_budget > len(self.par_seeds):
                 raise ValueError(f"report_totals: {total} must be m × par_budget ({self.par_budget}) with m at most "
                                  f"the pool size len(par_seeds) = {len(self.par_seeds)}")
-        _mapping("sampling", self.sampling)
-        _build("sampling", Sampling, self.sampling)
-        _mapping("prompt", self.prompt)
-        _build("prompt", PromptConfig, self.prompt)
-        _mapping("strategies", self.strategies)
+        from_dict(Sampling, self.sampling, "sampling")
+        from_dict(PromptConfig, self.prompt, "prompt")
+        mapping("strategies", self.strategies)
         for name, spec in self.strategies.items():
-            _mapping(f"strategies.{name}", spec)
-            unknown = set(spec) - set(STRATEGY_KEYS)
-            if unknown:
-                raise ValueError(f"strategies.{name}: unknown key(s) {sorted(unknown)}; allowed: {list(STRATEGY_KEYS)}")
+            mapping(f"strategies.{name}", spec)
+            known_keys(f"strategies.{name}", spec, STRATEGY_KEYS)
             if "budget" in spec:
-                _positive_int(f"strategies.{name}.budget", spec["budget"])
+                positive_int(f"strategies.{name}.budget", spec["budget"])
             if "samples" in spec:
-                _positive_int(f"strategies.{name}.samples", spec["samples"])
+                positive_int(f"strategies.{name}.samples", spec["samples"])
             if spec.get("mode", "stop") not in ("stop", "wait"):
                 raise ValueError(f"strategies.{name}.mode: {spec['mode']!r} not allowed; allowed: 'stop', 'wait'")
-            _build(f"strategies.{name}.sampling", Sampling, {**self.sampling, **(spec.get("sampling") or {})})
+            from_dict(Sampling, {**self.sampling, **(spec.get("sampling") or {})}, f"strategies.{name}.sampling")
 
     def prompt_config(self, thinking: bool = True) -> PromptConfig:
         return PromptConfig(**(self.prompt | {"thinking": thinking}))
-
-
-def _positive_int(key: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{key}: {value!r} not allowed; allowed: an integer >= 1")
-
-
-def _int_list(key: str, value: Any, minimum: int) -> None:
-    ok = isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-                                                   for v in value)
-    if not ok or len(set(value)) != len(value):
-        raise ValueError(f"{key}: {value!r} not allowed; allowed: a non-empty list of distinct integers >= {minimum}")
-
-
-def _mapping(key: str, value: Any) -> None:
-    if not isinstance(value, dict):
-        raise ValueError(f"{key}: {value!r} not allowed; allowed: a mapping of its fields")
-
-
-def _build(key: str, kind: type, values: dict[str, Any]) -> None:
-    """kind(**values), with an error naming `key` and the fields kind allows."""
-    allowed = sorted(f.name for f in fields(kind))
-    unknown = sorted(set(values) - set(allowed))
-    if unknown:
-        raise ValueError(f"{key}: unknown field(s) {unknown}; allowed: {allowed}")
-    try:
-        kind(**values)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{key}: {err}") from None
 
 
 REASONER = "builtin:reasoner"  # the project's own reasoning model (helpers.reasoner), trained on first use
@@ -132,10 +97,8 @@ CHAINS = "builtin:chains"  # its held-out problems
 
 def open_study(values: dict[str, Any], section: str) -> tuple[Part2Params, Study]:
     """The typed parameters and the Study writing under <out_dir>/<section>/, from a notebook's resolved
-    parameters (helpers.report.params.load("part2", ...), which add out_dir). With model builtin:reasoner the
+    parameters (helpers.report.profiles.load_params("part2", ...), which add out_dir). With model builtin:reasoner the
     reasoner is trained first (or its stored run reused) and its final checkpoint is the model."""
-    from .study import Study
-
     params = Part2Params.from_dict(values)
     study, problems, source = dict(params.study), None, None
     checkpoint = study.pop("checkpoint", "final")
@@ -161,8 +124,6 @@ def pick_checkpoint(run: ReasonerRun, checkpoint: str | int) -> Path:
 
 
 def reasoner_config(params: Part2Params) -> ReasonerTrainConfig:
-    from ..reasoner.train import ReasonerTrainConfig
-
     if not params.reasoner:
         raise ValueError("study.model builtin:reasoner (or problems builtin:chains) needs the `reasoner` parameters")
     return ReasonerTrainConfig.from_dict(params.reasoner)
@@ -170,15 +131,11 @@ def reasoner_config(params: Part2Params) -> ReasonerTrainConfig:
 
 def reasoner_run(params: Part2Params, out_dir: str) -> ReasonerRun:
     """The trained reasoner (reused when its run folder is finished, else trained now: minutes on a CPU)."""
-    from ..reasoner.train import train
-
-    return train(reasoner_config(params), out_dir)
+    return train_reasoner(reasoner_config(params), out_dir)
 
 
 def reasoner_problems(params: Part2Params) -> list:
     """The reasoner's held-out problems, `held_out_per_k` per difficulty (never seen in training)."""
-    from ..reasoner.task import held_out_problems, index
-
     cfg = reasoner_config(params)
     spec = dict(params.study.get("problems") or {})
     unknown = sorted(set(spec) - {"source", "per_k"})
@@ -270,14 +227,12 @@ def planned_problems(p: Part2Params) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ..report.params import PROFILES, load  # the profile files live with the report tooling
-
-    ap = argparse.ArgumentParser(prog="python -m helpers.tts.params", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m helpers.part2.params", description=__doc__.split("\n")[0])
     ap.add_argument("--profile", default="full", choices=PROFILES)
     ap.add_argument("--problems", type=int, default=None, help="problem count (default: the parameter file's limit, "
                                                                "or 30 for AIME 2024)")
     args = ap.parse_args(argv)
-    params = Part2Params.from_dict(load("part2", args.profile))
+    params = Part2Params.from_dict(load_params("part2", args.profile))
     problems = args.problems or planned_problems(params)
     table = token_plan(params, problems)
     pd.set_option("display.width", 200)

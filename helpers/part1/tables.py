@@ -4,15 +4,19 @@ Each function returns a DataFrame or a small dict; the notebooks only phrase and
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import torch
 
-from .data import equation_table
-from .inference import complete
-from .model import GPT
-from .tokenizer import Tokenizer
+from ..gpt.data import equation_table
+from ..gpt.inference import complete
+from ..gpt.model import GPT
+from ..gpt.tokenizer import Tokenizer
+from .milestones import collapses
 
 
 # ------------------------------------------------------------------------------------------- 0 sanity
@@ -148,8 +152,6 @@ def after_grokking(table: pd.DataFrame, metrics: pd.DataFrame, threshold: float 
     """Per seed that generalised, what the curves do after t_val: the steps shown past it, the share of those
     evaluations with validation accuracy >= threshold, the validation collapses (falls of more than 30 points
     after 90%), the lowest validation accuracy and the training accuracy at that same evaluation."""
-    from .milestones import collapses
-
     rows = []
     for _, row in table[~table.censored].iterrows():
         run = metrics[metrics.seed == row.seed].sort_values("step")
@@ -183,3 +185,13 @@ def rows_matching(table: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
     for key, value in values.items():
         keep &= table[key] == value
     return table[keep]
+
+
+def run_cli(ckpt: str | Path, prompts: list[str], cwd: str | Path) -> tuple[str, str]:
+    """Run `python -m helpers.gpt.inference` as a user would; returns (the command line, its output or error)."""
+    args = [sys.executable, "-m", "helpers.gpt.inference", "--ckpt", str(ckpt)]
+    for prompt in prompts:
+        args += ["--prompt", prompt]
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    shown = "python -m helpers.gpt.inference --ckpt " + str(ckpt) + "".join(f" --prompt '{p}'" for p in prompts)
+    return shown, done.stdout.strip() if done.returncode == 0 else f"failed: {done.stderr.strip()}"

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
+
+from ..gpt.early_stop import held_crossing
 
 
 def first_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:
@@ -33,13 +34,11 @@ def first_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:
 
 def held_step(metrics: pd.DataFrame, column: str, threshold: float, hold: float) -> float:
     """First evaluated step t with `column` >= threshold at every evaluation in [t, t + hold] (the window cut at
-    the last evaluation), or NaN if there is none (metrics sorted by step)."""
-    steps, ok = metrics["step"].to_numpy(dtype=float), (metrics[column] >= threshold).to_numpy()
-    for i in np.flatnonzero(ok):
-        window = (steps >= steps[i]) & (steps <= steps[i] + hold)
-        if ok[window].all():
-            return float(steps[i])
-    return math.nan
+    the last evaluation), or NaN if there is none (metrics sorted by step): the trainer's rule
+    (helpers.gpt.early_stop.held_crossing) over a finished run."""
+    t = held_crossing(metrics["step"].to_numpy(dtype=float), (metrics[column] >= threshold).to_numpy(), hold,
+                      open_end=True)
+    return math.nan if t is None else float(t)
 
 
 def stable_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:

@@ -1,14 +1,6 @@
-"""Reading test-time-scaling samples back: accuracy tables, scaling curves, and the qualitative queries of 2.3.
-
-Every function takes the tidy sample table that `helpers.tts.run_setting` returns (one row per problem ×
-seed × budget, with exact_correct / flexible_correct, thinking_tokens, answer_tokens, the texts) and returns
-a pandas table, so the notebooks only plot and phrase.
-
-Token axes, as the specification defines them: "thinking tokens" counts tokens inside the thinking block; a
-parallel point with m samples costs the sum of its m samples' thinking tokens. "Total tokens" adds the
-answer tokens. x values are means over problems; their spread (`*_std`) is the standard deviation across
-problems, the specification's horizontal error bar.
-"""
+"""The section queries of Part 2 over the tidy sample tables (helpers.tts.curves): the graders' disagreements
+(2.1), the three questions (2.2), budget flips, parallel-only solves and diversity (2.3), the strategies against
+the baseline (2.4)."""
 from __future__ import annotations
 
 import itertools
@@ -18,86 +10,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import RULES, scaling_curve
-
-GRADERS = {"exact": "exact", "flexible": "flexible"}  # grader name -> column prefix (<prefix>_correct/_answer)
-
-
-def _check(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"sample table lacks column(s) {missing}; has {list(df.columns)}")
-
-
-def accuracy_table(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Accuracy under both graders per group, with counts and token statistics."""
-    _check(df, [*keys, "exact_correct", "flexible_correct", "thinking_tokens", "answer_tokens", "problem_id"])
-    g = df.groupby(list(keys), sort=True)
-    out = g.agg(samples=("problem_id", "size"), problems=("problem_id", "nunique"),
-                exact_acc=("exact_correct", "mean"), flexible_acc=("flexible_correct", "mean"),
-                exact_parsed=("exact_answer", lambda s: s.notna().mean()),
-                thinking_mean=("thinking_tokens", "mean"), thinking_median=("thinking_tokens", "median"),
-                answer_mean=("answer_tokens", "mean"))
-    return out.reset_index()
-
-
-def sequential_curve(df: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy per (mode, budget): mean and std over seeds (repeated runs) of the per-seed accuracy over problems.
-
-    x: mean thinking (and total) tokens per problem; *_std: their spread across problems."""
-    _check(df, ["mode", "budget", "seed", "problem_id", "exact_correct", "flexible_correct",
-                "thinking_tokens", "answer_tokens"])
-    df = df.assign(total_tokens=df.thinking_tokens + df.answer_tokens)
-    per_seed = df.groupby(["mode", "budget", "seed"]).agg(exact=("exact_correct", "mean"),
-                                                          flexible=("flexible_correct", "mean")).reset_index()
-    acc = per_seed.groupby(["mode", "budget"]).agg(
-        seeds=("seed", "nunique"), exact_mean=("exact", "mean"), exact_std=("exact", "std"),
-        flexible_mean=("flexible", "mean"), flexible_std=("flexible", "std")).reset_index()
-    per_problem = df.groupby(["mode", "budget", "problem_id"])[["thinking_tokens", "total_tokens"]].mean()
-    tokens = per_problem.groupby(["mode", "budget"]).agg(
-        thinking_tokens=("thinking_tokens", "mean"), thinking_tokens_std=("thinking_tokens", "std"),
-        total_tokens=("total_tokens", "mean"), total_tokens_std=("total_tokens", "std")).reset_index()
-    extra = df.groupby(["mode", "budget"]).agg(cut_frac=("thinking_cut", "mean"), waits_mean=("waits", "mean"),
-                                                problems=("problem_id", "nunique")).reset_index()
-    out = acc.merge(tokens, on=["mode", "budget"]).merge(extra, on=["mode", "budget"])
-    return out.fillna({"exact_std": 0.0, "flexible_std": 0.0})
-
-
-def parallel_curve(pool: pd.DataFrame, ms: Sequence[int], n_boot: int = 200, seed: int = 0,
-                   rules: Sequence[str] = RULES) -> pd.DataFrame:
-    """Accuracy against m from one pool of M samples per problem (one budget), per grader and rule, with
-    bootstrap intervals; x: m × the mean per-sample thinking (total) tokens, spread across problems."""
-    _check(pool, ["problem_id", "gold", "exact_answer", "flexible_answer", "thinking_tokens", "answer_tokens"])
-    if pool["budget"].nunique() != 1:
-        raise ValueError(f"a parallel pool has one thinking budget; got {sorted(pool['budget'].unique())}")
-    per_problem = pool.assign(total=pool.thinking_tokens + pool.answer_tokens).groupby("problem_id")[
-        ["thinking_tokens", "total"]].mean()
-    frames = []
-    for grader in GRADERS.values():
-        curve = scaling_curve(pool, ms, f"{grader}_answer", n_boot=n_boot, seed=seed, rules=rules)
-        frames.append(curve.assign(grader=grader))
-    out = pd.concat(frames, ignore_index=True)
-    out["budget"] = int(pool["budget"].iloc[0])
-    out["thinking_tokens"] = out["m"] * per_problem["thinking_tokens"].mean()
-    out["thinking_tokens_std"] = out["m"] * per_problem["thinking_tokens"].std()
-    out["total_tokens"] = out["m"] * per_problem["total"].mean()
-    out["total_tokens_std"] = out["m"] * per_problem["total"].std()
-    return out
-
-
-def at_total_budget(curve: pd.DataFrame, per_sample_budget: int, totals: Sequence[int]) -> pd.DataFrame:
-    """Rows of a parallel curve whose nominal total thinking budget (m × per-sample budget) is in `totals`."""
-    wanted = {t // per_sample_budget: t for t in totals if t % per_sample_budget == 0}
-    rows = curve[curve.m.isin(wanted)].copy()
-    rows["total_budget"] = rows.m.map(wanted)
-    return rows
+from ..tts.aggregate import RULES, solved
+from ..tts.curves import at_total_budget, bootstrap_mean, check_columns, solved_first_m
 
 
 # ------------------------------------------------------------------------------------------- graders (2.1)
 
 def grader_disagreements(df: pd.DataFrame) -> pd.DataFrame:
     """Samples the two graders score differently, with both extracted answers."""
-    _check(df, ["exact_correct", "flexible_correct", "exact_answer", "flexible_answer", "gold", "answer_text"])
+    check_columns(df, ["exact_correct", "flexible_correct", "exact_answer", "flexible_answer", "gold", "answer_text"])
     return df[df.exact_correct != df.flexible_correct]
 
 
@@ -106,7 +27,7 @@ def grader_disagreements(df: pd.DataFrame) -> pd.DataFrame:
 def solve_rate(df: pd.DataFrame, grader: str = "exact") -> pd.DataFrame:
     """Fraction of seeds solving each problem, per (mode, budget): rows problem_id, columns budget."""
     col = f"{grader}_correct"
-    _check(df, ["mode", "budget", "problem_id", col])
+    check_columns(df, ["mode", "budget", "problem_id", col])
     return df.pivot_table(index=["mode", "problem_id"], columns="budget", values=col, aggfunc="mean")
 
 
@@ -126,8 +47,6 @@ def parallel_only(sequential: pd.DataFrame, pool: pd.DataFrame, mode: str, budge
                   grader: str = "exact", rule: str = "maj@m") -> pd.DataFrame:
     """Problems that m parallel samples solve (by `rule`, on the first m seeds of the pool) while the
     sequential run at the matched thinking budget does not (solved by fewer than half its seeds)."""
-    from .aggregate import solved
-
     seq = sequential[(sequential["mode"] == mode) & (sequential["budget"] == budget)]
     if seq.empty:
         raise ValueError(f"no sequential samples for mode {mode!r} at budget {budget}")
@@ -158,7 +77,7 @@ def diversity(pool: pd.DataFrame, grader: str = "exact", n: int = 3) -> pd.DataF
     """Per problem: distinct final answers among the samples (unparsed counted as one 'none' answer), the
     share of the most common answer, and the mean pairwise Jaccard similarity of the thinking texts' word
     n-grams (1 = identical traces, 0 = no shared n-gram)."""
-    _check(pool, ["problem_id", f"{grader}_answer", "thinking_text", f"{grader}_correct"])
+    check_columns(pool, ["problem_id", f"{grader}_answer", "thinking_text", f"{grader}_correct"])
     rows = []
     for pid, group in pool.groupby("problem_id", sort=True):
         answers = ["none" if pd.isna(a) else int(a) for a in group[f"{grader}_answer"]]
@@ -337,69 +256,6 @@ def quoted_traces_markdown(saved: list[dict], problem_text: dict[str, str], titl
                       f"({r['thinking_tokens']} tokens):**\n\n```text\n{r['thinking_text']}\n```\n\n**Answer:**\n\n"
                       f"```text\n{r['answer_text']}\n```\n")
     return "\n".join(md)
-
-
-# ------------------------------------------------------------------------------ by difficulty (the reasoner)
-
-def with_difficulty(df: pd.DataFrame) -> pd.DataFrame:
-    """The sample table with a column k (operands of the chain) read off the problem ids 'k<k>-<index>'."""
-    from ..reasoner.task import difficulty
-
-    return df.assign(k=df["problem_id"].map(difficulty))
-
-
-def bootstrap_mean(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> tuple[float, float, float]:
-    """Mean of per-problem values and the 2.5/97.5 percentiles of its bootstrap over problems (NaN when empty)."""
-    if not len(values):
-        return np.nan, np.nan, np.nan
-    boot = rng.choice(values, size=(n_boot, len(values)), replace=True).mean(axis=1)
-    return float(values.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
-
-
-def by_difficulty(df: pd.DataFrame, keys: Sequence[str], grader: str = "exact", n_boot: int = 1000,
-                  seed: int = 0) -> pd.DataFrame:
-    """Accuracy per difficulty k and `keys`: each problem's correctness is first averaged over its seeds, then the
-    mean over the problems of that k, with a 95% bootstrap interval over those problems (lo, hi)."""
-    df = with_difficulty(df)
-    _check(df, [*keys, f"{grader}_correct"])
-    per_problem = df.groupby([*keys, "k", "problem_id"])[f"{grader}_correct"].mean().reset_index()
-    rng = np.random.default_rng(seed)
-    rows = []
-    for group, part in per_problem.groupby([*keys, "k"], sort=True):
-        hits = part[f"{grader}_correct"].to_numpy(dtype=float)
-        accuracy, lo, hi = bootstrap_mean(hits, rng, n_boot)
-        rows.append({**dict(zip([*keys, "k"], group)), "problems": len(hits), "accuracy": accuracy, "lo": lo, "hi": hi})
-    return pd.DataFrame(rows)
-
-
-def separated(table: pd.DataFrame, key: str, better: str, worse: str) -> list[int]:
-    """The difficulties k at which `better`'s 95% interval lies wholly above `worse`'s (not within noise)."""
-    wide = table.pivot_table(index="k", columns=key, values=["lo", "hi"])
-    return [int(k) for k in wide.index if wide.loc[k, ("lo", better)] > wide.loc[k, ("hi", worse)]]
-
-
-def chance_distinct(m: int, n_values: int) -> float:
-    """Expected number of distinct values among m uniform draws from n_values: the diversity of pure guessing."""
-    return n_values * (1 - (1 - 1 / n_values) ** m)
-
-
-def one_pass_budget(k: int, budgets: Sequence[int]) -> int | None:
-    """The smallest budget that holds one whole pass of a k-operand chain, or None."""
-    from ..reasoner.task import pass_tokens
-
-    fits = [b for b in sorted(budgets) if b >= pass_tokens(k)]
-    return fits[0] if fits else None
-
-
-def solved_first_m(pool: pd.DataFrame, m: int, rule: str, grader: str = "exact") -> pd.Series:
-    """Per problem: solved under `rule` by its first m samples in seed order (deterministic, no resampling)."""
-    from .aggregate import solved
-
-    _check(pool, ["problem_id", "seed", "gold", f"{grader}_answer"])
-    out = {}
-    for pid, g in pool.sort_values(["problem_id", "seed"]).groupby("problem_id"):
-        out[pid] = bool(solved(rule, g[f"{grader}_answer"].tolist()[:m], g["gold"].iloc[0]))
-    return pd.Series(out, dtype=bool)
 
 
 def paired_vs_baseline(pools: dict[str, pd.DataFrame], budgets: dict[str, int], totals: Sequence[int],

@@ -8,22 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..common import PRINT_WIDTH_IN, caption, legend_in, panel_grid
-from ..tts.plots import accuracy_vs_tokens
-from .facts import AblationFacts, ImprovementsFacts, ScalingFacts
-
-
-def pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.0%}"
-
-
-def span(values: list[float | None], unit: str = "") -> str:
-    """'a–b' over the values that exist, 'n/a' if none."""
-    vals = [v for v in values if v is not None]
-    if not vals:
-        return "n/a"
-    lo, hi = min(vals), max(vals)
-    return f"{lo:,.0f}{unit}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}{unit}"
+from ..report.display import PRINT_WIDTH_IN, caption, legend_in, panel_grid
+from ..part2.plots import accuracy_vs_tokens
+from ..report.facts import AblationFacts, ImprovementsFacts, ScalingFacts
 
 
 def delay_trend(ablations: AblationFacts, field: str, label: str) -> str:
@@ -143,7 +130,7 @@ def exchange_figure(points: pd.DataFrame, note: str) -> plt.Figure:
 
 
 def exchange_summary(table: pd.DataFrame, problems_per_group: int) -> str:
-    """The exchange table (helpers.reasoner.exchange.exchange_table) in sentences, one per difficulty group, and a
+    """The exchange table (helpers.part3.exchange.exchange_table) in sentences, one per difficulty group, and a
     verdict that follows the pattern: where earlier checkpoints buy the accuracy back, and where they cannot."""
     sentences, bought, not_bought, matched = [], [], [], []
     for group, rows in table.groupby("group", sort=False):
@@ -194,7 +181,7 @@ def exchange_summary(table: pd.DataFrame, problems_per_group: int) -> str:
 
 
 def jump_summary(jumps: pd.DataFrame, problems_per_group: int) -> str:
-    """The skill jumps (helpers.reasoner.exchange.skill_jumps) in sentences, with a verdict that follows them."""
+    """The skill jumps (helpers.part3.exchange.skill_jumps) in sentences, with a verdict that follows them."""
     sentences, blocked = [], []
     for _, j in jumps.iterrows():
         if not j["jump"]:

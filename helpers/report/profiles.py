@@ -8,7 +8,7 @@
 
 A group is a notebook's name, except that the four Part 2 notebooks share the group `part2` (so 2.3 and 2.4
 read the samples 2.2 generated). Every notebook's parameters cell holds `profile`, `out_dir` and `overrides`,
-and its first code cell calls `load(group, profile, overrides, out_dir)`, so JupyterLab, Colab, `papermill -f
+and its first code cell calls `setup(globals())` and `load_params(group, profile, overrides, out_dir)`, so JupyterLab, Colab, `papermill -f
 params/<profile>/<group>.yaml` and `python -m helpers.report.build` all run the same values.
 
 Overrides merge key by key into the defaults (nested mappings too; lists are replaced whole, and `null`
@@ -17,16 +17,14 @@ removes a default). A top-level key the defaults do not have is an error naming 
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..common import repo_root
+from ..common.checks import known_keys
+from ..common.ids import short_hash
+from ..common.io import repo_root
 
 PROFILES = ("smoke", "quick", "full")
 # notebooks that share one parameter group; every other notebook's group is its own name
@@ -58,26 +56,24 @@ def read_yaml(path: Path) -> dict[str, Any]:
         base = Path(path).parent / include
         if not base.is_file():
             raise FileNotFoundError(f"{path}: include {include!r} not found next to it")
-        params = merge(read_yaml(base), params, str(path), strict=False)
+        params = merge_params(read_yaml(base), params, str(path), strict=False)
     return params
 
 
-def merge(defaults: dict[str, Any], overrides: dict[str, Any], source: str, strict: bool = True) -> dict[str, Any]:
+def merge_params(defaults: dict[str, Any], overrides: dict[str, Any], source: str, strict: bool = True) -> dict[str, Any]:
     """`overrides` merged into `defaults`: mappings key by key, anything else replaced, None deletes.
     strict: a top-level key missing from `defaults` is an error (nested keys are checked by whoever reads them:
     TrainConfig, the Part 2 parameters)."""
     if not isinstance(overrides, dict):
         raise ValueError(f"{source}: overrides must be a mapping of parameter names to values, got {overrides!r}")
-    unknown = sorted(set(overrides) - set(defaults)) if strict else []
-    if unknown:
-        raise ValueError(f"{source}: unknown parameter(s) {', '.join(map(repr, unknown))}; "
-                         f"allowed: {', '.join(sorted(defaults))}")
+    if strict:
+        known_keys(source, overrides, defaults)
     out = dict(defaults)
     for key, value in overrides.items():
         if value is None:
             out.pop(key, None)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value, f"{source}: {key}", strict=False)
+            out[key] = merge_params(out[key], value, f"{source}: {key}", strict=False)
         else:
             out[key] = value
     return out
@@ -140,19 +136,16 @@ def check_injected(namespace: dict[str, Any]) -> bool:
     return injected
 
 
-def load(group: str, profile: str = "quick", overrides: dict[str, Any] | None = None, out_dir: str | None = None,
-         root: Path | None = None) -> Params:
+def load_params(group: str, profile: str = "quick", overrides: dict[str, Any] | None = None, out_dir: str | None = None,
+                root: Path | None = None) -> Params:
     """The parameters a notebook runs with: defaults, then the profile's overrides, then the caller's.
-    Adds `profile`, `out_dir` (the profile's own folder when out_dir is empty or None) and `record_dir`."""
-    if check_injected(sys._getframe(1).f_globals):  # the calling notebook's namespace
-        # papermill runs it headless: progress bars (ours and the libraries', e.g. vLLM's) would only be stored
-        # as widget debris in the executed notebook
-        os.environ.setdefault("TQDM_DISABLE", "1")
+    Adds `profile`, `out_dir` (the profile's own folder when out_dir is empty or None; relative to the project
+    root, as every config stores it) and `record_dir`. Reads files, writes nothing, changes nothing."""
     root = root or repo_root()
     defaults_file = root / "params" / "defaults" / f"{group}.yaml"
     defaults = read_yaml(defaults_file) if defaults_file.is_file() else {}
-    values = merge(defaults, profile_overrides(group, profile, root), str(profile_file(group, profile, root)))
-    values = merge(values, overrides or {}, "overrides")
+    values = merge_params(defaults, profile_overrides(group, profile, root), str(profile_file(group, profile, root)))
+    values = merge_params(values, overrides or {}, "overrides")
     out_dir = out_dir or profile_out_dir(profile, root)
     return Params(values, profile=profile, out_dir=out_dir, record_dir=record_dir(group, out_dir, overrides))
 
@@ -165,5 +158,5 @@ def record_dir(group: str, out_dir: str, overrides: dict[str, Any] | None) -> st
     so an experiment adds new ones and reuses the stored ones it shares."""
     if not overrides:
         return out_dir
-    digest = hashlib.sha256(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    digest = short_hash(overrides, length=8)
     return f"{out_dir}/experiments/{group}-{digest}"

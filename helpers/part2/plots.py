@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..common import PRINT_WIDTH_IN, caption, legend_in, panel_grid
+from ..reasoner.task import pass_tokens
+from ..report.display import PRINT_WIDTH_IN, caption, legend_in, panel_grid
 
 SEQ_STYLE = {"stop": dict(color="tab:blue", marker="o"), "wait": dict(color="tab:orange", marker="s")}
 RULE_STYLE = {"majority": dict(color="tab:green", marker="^", ls="--"),
@@ -138,8 +139,6 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
     modes = list(dict.fromkeys(table["mode"]))
     fig, flat = panel_grid(len(modes), panel_height=4.2, sharey=True)
     axes = [flat]
-    from ..reasoner.task import pass_tokens
-
     colours = sns.color_palette("viridis", table["k"].nunique())
     for ax, mode in zip(axes[0], modes):
         part = table[table["mode"] == mode]

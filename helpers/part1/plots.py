@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.colors import ListedColormap
 
-from ..common import PRINT_WIDTH_IN, caption, legend_in, panel_grid
+from ..report.display import PRINT_WIDTH_IN, caption, legend_in, panel_grid
 
 SPLIT_STYLE = {"train": "-", "val": "--", "test": ":"}
 

@@ -20,12 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..common import rel
+from ..common.checks import known_keys
+from ..common.io import rel
+from ..part2.params import CHAINS, Part2Params, reasoner_problems, reasoner_run
+from ..reasoner.model import ReasonerConfig, sequence_flops
+from ..reasoner.task import difficulty
+from ..tts.curves import bootstrap_mean, solved_first_m
 from ..tts.engines import Sampling
-from ..tts.prompting import PromptConfig
-from ..tts.study import Setting, Study
-from .model import ReasonerConfig, sequence_flops
-from .task import difficulty
+from ..tts.prompting import PromptConfig, prompt_ids
+from ..tts.setting import Setting
+from ..tts.study import Study
 
 
 EXCHANGE_KEYS = ("budgets", "pool", "per_sample_budget", "max_answer_tokens", "engine")
@@ -55,11 +59,10 @@ class Grid:
 def grid_from_params(params: Any) -> Grid:
     """From Part2Params.exchange (budgets, pool, per_sample_budget, max_answer_tokens, engine) and its sampling."""
     spec = params.exchange or {}
-    unknown = set(spec) - set(EXCHANGE_KEYS)
-    missing = set(EXCHANGE_KEYS) - set(spec)
-    if unknown or missing:
-        raise ValueError(f"exchange: unknown key(s) {sorted(unknown)}, missing {sorted(missing)}; "
-                         f"allowed and required: {list(EXCHANGE_KEYS)}")
+    known_keys("exchange", spec, EXCHANGE_KEYS)
+    missing = sorted(set(EXCHANGE_KEYS) - set(spec))
+    if missing:
+        raise ValueError(f"exchange: missing key(s) {missing}; required: {', '.join(EXCHANGE_KEYS)}")
     return Grid(tuple(int(b) for b in spec["budgets"]), tuple(int(s) for s in spec["pool"]),
                 int(spec["per_sample_budget"]), Sampling(**params.sampling), int(spec["max_answer_tokens"]),
                 dict(spec["engine"] or {}))
@@ -69,8 +72,6 @@ def run_grid(params: Any, out_dir: str, progress: bool | None = None) -> pd.Data
     """Every sample of the grid, one row each, with checkpoint step, training FLOPs, difficulty k and the
     sample's inference FLOPs. Samples already stored are read back; a checkpoint's model is loaded only when
     some of its samples are missing."""
-    from ..tts.params import CHAINS, reasoner_problems, reasoner_run
-
     run = reasoner_run(params, out_dir)
     problems = reasoner_problems(params)
     grid = grid_from_params(params)
@@ -94,10 +95,13 @@ def run_grid(params: Any, out_dir: str, progress: bool | None = None) -> pd.Data
     return samples
 
 
+def exchange_samples(values: dict[str, Any]) -> pd.DataFrame:
+    """run_grid for a profile's resolved Part 2 parameters (helpers.report.profiles.load_params("part2", ...))."""
+    return run_grid(Part2Params.from_dict(values), values["out_dir"])
+
+
 def prompt_lengths(model_dir: Any, problems: list, prompt: Any) -> dict[str, int]:
     from transformers import AutoTokenizer
-
-    from ..tts.prompting import prompt_ids
 
     tok = AutoTokenizer.from_pretrained(model_dir)
     return {p.id: len(prompt_ids(tok, p.problem, prompt)) for p in problems}
@@ -117,8 +121,6 @@ def operating_points(samples: pd.DataFrame, groups: dict[str, list[int]], n_boot
     """One row per (group, checkpoint, test-time setting): accuracy (exact_match) with a bootstrap interval over
     problems, and mean inference FLOPs per problem. Sequential points are the greedy budgets; parallel points are
     maj@m over the first m samples of the pool (m = 1..M)."""
-    from ..tts.analysis import solved_first_m
-
     rng = np.random.default_rng(seed)
     rows = []
     for group, ks in groups.items():
@@ -140,8 +142,6 @@ def operating_points(samples: pd.DataFrame, groups: dict[str, list[int]], n_boot
 
 
 def _point(group, step, train_flops, method, level, hits, cost, rng, n_boot) -> dict[str, Any]:
-    from ..tts.analysis import bootstrap_mean
-
     accuracy, lo, hi = bootstrap_mean(hits, rng, n_boot)
     return {"group": group, "step": int(step), "train_flops": train_flops, "method": method, "level": int(level),
             "accuracy": accuracy, "lo": lo, "hi": hi, "problems": len(hits), "inference_flops": float(cost)}

@@ -1,0 +1,6 @@
+"""Part 3 of the report (the synthesis): the exchange between training and test-time compute measured across the
+reasoner's checkpoints, and the essay's figures and phrases. May import part1 and part2 (it is where they meet),
+the report tooling, the engines and common.
+
+    python -m helpers.part3 --profile quick      # the exchange grid, before the notebooks render
+"""
