@@ -94,6 +94,15 @@ def config_summary(results: pd.DataFrame, threshold: float = 0.99) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+# the paper's recipe (Power et al. 2022, App. A.1.2: lr 1e-3, no clipping), against which tuning runs are counted
+PAPER_RECIPE = {"lr": 1e-3, "grad_clip": 0.0}
+
+
+def changes_from_paper(tuning: pd.DataFrame) -> pd.Series:
+    """Per tuning run (a row of tuning_table): how many of the PAPER_RECIPE settings it changes."""
+    return sum((tuning[k] != v).astype(int) for k, v in PAPER_RECIPE.items() if k in tuning)
+
+
 def tuning_table(metrics: pd.DataFrame, keys: list[str], threshold: float = 0.99) -> pd.DataFrame:
     """One row per tuning run: its settings, the first evaluated step with validation accuracy >= threshold
     (NaN if never), the best validation accuracy, and the final train/validation accuracy and step."""
