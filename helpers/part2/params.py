@@ -215,7 +215,7 @@ def all_settings(p: Part2Params) -> list[Setting]:
 
 
 def token_plan(p: Part2Params, problems: int) -> pd.DataFrame:
-    """Upper bounds on the tokens every Part 2 experiment generates (see helpers.tts.study.plan)."""
+    """Upper bounds on the tokens every Part 2 experiment generates (see helpers.tts.setting.plan)."""
     return plan(problems, all_settings(p))
 
 
