@@ -38,7 +38,7 @@ def test_curve_at_full_pool_and_monotone_best_of():
     assert curve.loc[("majority", 4), "mean"] == pytest.approx(1 / 3, abs=0.06)  # a is 2/4: not > half
     assert curve.loc[("best-of-m", 1), "mean"] < curve.loc[("best-of-m", 2), "mean"] < curve.loc[("best-of-m", 4), "mean"]
     assert (curve["lo"] <= curve["mean"]).all() and (curve["mean"] <= curve["hi"]).all()
-    with pytest.raises(ValueError, match="ms must lie in 1..4"):
+    with pytest.raises(ValueError, match=r"ms: \[5\] not allowed; allowed: a non-empty list of integers in 1..4"):
         scaling_curve(pool, [5], "answer")
 
 

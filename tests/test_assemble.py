@@ -10,6 +10,8 @@ from helpers.report.assemble import assemble, headings
 
 
 def _executed(root, name, cells):
+    for number, cell in enumerate(c for c in cells if c.cell_type == "code"):
+        cell.execution_count = number + 1  # as papermill leaves it: every cell ran
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (root / "notebooks").mkdir(exist_ok=True)

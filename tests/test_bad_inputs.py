@@ -68,7 +68,7 @@ def test_the_cli_as_a_user_runs_it(tmp_path):
 
 # ------------------------------------------------------------------------------------------ YAML files
 @pytest.mark.parametrize("text, message", [
-    ("lr: [1, 2\n", r"cfg.yaml: cannot read it as YAML"),
+    ("lr: [1, 2\n", r"cfg.yaml: not valid YAML"),
     ("- 1\n- 2\n", r"cfg.yaml: expected a mapping of config keys, got list"),
     ("modulus: '97x'\n", r"'modulus'.*'97x'.*an integer"),
     ("train:\n  lr: 1e-3\n  weight_decay: .nan\n", r"'weight_decay'.*nan.*a finite number"),

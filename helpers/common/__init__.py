@@ -2,6 +2,6 @@
 
 Paths and atomic writes (`io`), content hashes (`ids`), dict → dataclass validation with the unknown-key message
 (`checks`), how a process runs (threads, progress bars, seeding, the allocator: `runtime`) and what machine
-produced a result (`provenance`). It imports only the standard library (torch inside the functions that need it);
+produced a result (`provenance`). It imports only the standard library and PyYAML (torch inside the functions that need it);
 every other package may import it, it imports none of them.
 """

@@ -1,11 +1,54 @@
-"""Validation of parameter mappings: a dict becomes a dataclass only with known keys and sane values, and every
-error names the key and what it allows."""
+"""Validation of parameter mappings: YAML read strictly, a dict becomes a dataclass only with known keys and sane
+values, and every error names the key and what it allows."""
 from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any, TypeVar
 
+import yaml
+
 T = TypeVar("T")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (PyYAML would keep the last one silently)."""
+
+
+def _unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice (first at line "
+                                                                f"{seen[key].line + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark
+    return loader.construct_mapping(node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML text, refusing duplicate keys; errors name `source` (a file, an override)."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as err:
+        raise ValueError(f"{source}: not valid YAML: {err}") from None
+
+
+def coerce_numbers(cls: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with every string given for a float field of dataclass `cls` read as the number it spells: YAML 1.1
+    (PyYAML, papermill's -y) reads `1e-3` as a string, and a YAML file, a papermill form and the command line must
+    all mean the same."""
+    floats = {f.name for f in fields(cls) if (f.type if isinstance(f.type, str) else f.type.__name__) == "float"}
+    out = dict(values)
+    for key in floats & set(out):
+        if isinstance(out[key], str):
+            try:
+                out[key] = float(out[key])
+            except ValueError:
+                pass  # left for the validator to name
+    return out
 
 
 def known_keys(where: str, values: dict[str, Any], allowed: Any) -> None:
@@ -22,7 +65,7 @@ def from_dict(cls: type[T], values: dict[str, Any], where: str) -> T:
     mapping(where, values)
     known_keys(where, values, cls)
     try:
-        return cls(**values)
+        return cls(**coerce_numbers(cls, values))
     except (TypeError, ValueError) as err:
         raise ValueError(f"{where}: {err}") from None
 

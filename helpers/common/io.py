@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,8 +53,11 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:  # disk full, no permission: say which file, keep the old one, leave no debris
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno, f"could not write {path}: {err.strerror or err}") from err
     except BaseException:
-        tmp.unlink(missing_ok=True)  # a failed write (disk full, interrupt) leaves the old file and no debris
+        tmp.unlink(missing_ok=True)  # an interrupt leaves the old file and no debris
         raise
     fsync_dir(path.parent)
     return path
@@ -84,6 +88,32 @@ def write_folder_atomic(folder: str | Path, fill: Callable[[Path], None]) -> Pat
         raise
     fsync_dir(folder.parent)
     return folder
+
+
+TEMP_NAME = re.compile(r"\..+\.(\d+)\.tmp")  # what write_atomic and write_folder_atomic write first
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files and folders that killed writers left under `folder` (their process is gone);
+    a live writer's are left alone. Returns what was removed."""
+    removed = []
+    for path in sorted(folder.rglob(".*.tmp")) if folder.is_dir() else []:
+        match = TEMP_NAME.fullmatch(path.name)
+        if match is None or pid_alive(int(match.group(1))):
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or we cannot tell: leave its files
+    return True
 
 
 def fsync_dir(folder: str | Path) -> None:

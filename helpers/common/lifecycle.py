@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from .io import run_lock
+from .io import remove_stale_temps, run_lock
 from .runtime import torch_threads
 
 T = TypeVar("T")
@@ -26,6 +26,8 @@ def reuse_or_train(folder: Path, finished: Callable[[], T | None], incomplete: C
     with run_lock(folder), torch_threads(threads):
         if reuse and not force and (done := finished()) is not None:
             return done  # another process finished it while this one waited for the lock
+        for stale in remove_stale_temps(folder):
+            print(f"removed {stale.name}, left by a writer that was killed", flush=True)
         if force:
             move_aside(folder)
         elif (folder / "summary.json").exists() and (why := incomplete()) is not None:

@@ -57,3 +57,20 @@ def keep_freed_memory() -> bool:
         return False
     libc = ctypes.CDLL(ctypes.util.find_library("c"))
     return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def die_with_parent() -> None:
+    """Make this (worker) process receive SIGTERM when the process that started it dies, so a killed sweep leaves
+    no workers training on (Linux; elsewhere a no-op)."""
+    import ctypes
+    import ctypes.util
+    import platform
+    import signal
+
+    if platform.system() != "Linux":
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

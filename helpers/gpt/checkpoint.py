@@ -20,7 +20,7 @@ import torch
 from ..common.io import write_atomic, write_torch_atomic
 from .config import TrainConfig
 from .model import GPT
-from .runs import METRIC_COLUMNS, read_state
+from .runs import METRIC_COLUMNS, continues, read_state, stored_config_hash
 from .tokenizer import Tokenizer
 
 
@@ -36,15 +36,25 @@ class RunState:
     wall_before: float = 0.0
     batch_loss: float | None = None
 
-    def restore(self, path: Path, device: torch.device) -> bool:
-        """Resume from a checkpoint file (model, optimiser, counters, RNG states); False, with the file removed and
-        a message, when it cannot be read: a corrupt checkpoint is trained again from step 0, never fatal."""
+    def restore(self, path: Path, cfg: TrainConfig, device: torch.device) -> bool:
+        """Resume from a checkpoint file (model, optimiser, counters, RNG states). A checkpoint that cannot be read,
+        or that another config wrote (one this run does not continue: helpers.gpt.runs.continues), is removed with
+        a message and the run starts from step 0 (False). One written under another thread count is refused:
+        results depend on it (helpers.gpt.config.RUNTIME)."""
         try:
             state = read_state(path, device)
+            written_for = state.get("config")
+            if not isinstance(written_for, dict) or not continues(written_for, cfg):
+                raise ValueError(f"{path}: written for another config (hash {stored_config_hash(state)}, this run "
+                                 f"is {cfg.config_hash()})")
         except ValueError as err:
             print(f"{err}; training this run from step 0", flush=True)
             path.unlink()
             return False
+        if written_for.get("threads", cfg.threads) != cfg.threads:
+            raise ValueError(f"{path}: this run was trained with threads={written_for['threads']} and results depend "
+                             f"on the thread count; resume it with threads={written_for['threads']}, or retrain it "
+                             f"with --force (threads={cfg.threads})")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.step, self.metrics = state["step"], state["metrics"]

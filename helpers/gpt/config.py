@@ -5,17 +5,16 @@ config is found again (and reused) under outputs/<section>/<run_id>/.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from ..common.checks import known_keys
+from ..common.checks import coerce_numbers, known_keys, load_yaml
+from ..common.ids import short_hash
 from ..common.io import under_root
 # Allowed values of the fields that take one of a few strings.
 CHOICES: dict[str, tuple] = {
@@ -103,8 +102,7 @@ class TrainConfig:
     def config_hash(self) -> str:
         relevant = {k: v for k, v in self.to_dict().items()
                     if k not in COSMETIC | RUNTIME and not (k in ADDED_LATER and v == ADDED_LATER[k])}
-        blob = json.dumps(relevant, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:10]
+        return short_hash(relevant)
 
     @property
     def run_id(self) -> str:
@@ -198,6 +196,40 @@ def n_equations(cfg: TrainConfig) -> int:
     return cfg.modulus * (cfg.modulus - 1 if cfg.op == "/" else cfg.modulus)
 
 
+def check_resources(cfg: TrainConfig) -> None:
+    """Refuse, before anything is written, a config this machine cannot train: more threads than cores, a device it
+    does not have, a model whose training state does not fit in its memory. Each error names the key."""
+    import torch
+
+    cores = os.cpu_count() or 1
+    if cfg.threads > cores:
+        _fail("threads", cfg.threads, f"an integer in 1..{cores} (this machine's cores)")
+    available = {"cpu": True, "auto": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if not available[cfg.device]:
+        _fail("device", cfg.device, ", ".join(d for d, ok in available.items() if ok) + " (on this machine)")
+    needed, memory = training_bytes(cfg), physical_memory()
+    if memory and needed > memory:
+        raise ValueError(f"config keys d_model={cfg.d_model}, d_ff={cfg.d_ff}, n_layer={cfg.n_layer}, batch_size="
+                         f"{cfg.batch_size}: training needs about {needed / 2**30:,.1f} GiB, this machine has "
+                         f"{memory / 2**30:,.1f} GiB; make the model or the batch smaller")
+
+
+def training_bytes(cfg: TrainConfig, vocab: int = 128, length: int = 8) -> int:
+    """A lower bound on the memory training needs: fp32 weights, gradients and two AdamW moments (16 bytes per
+    parameter), and one batch's activations (about 12·d_model + 2·d_ff floats per position and layer)."""
+    params = cfg.n_layer * (4 * cfg.d_model ** 2 + 2 * cfg.d_model * cfg.d_ff) + (vocab + length) * cfg.d_model
+    activations = cfg.batch_size * length * cfg.n_layer * (12 * cfg.d_model + 2 * cfg.d_ff)
+    return 16 * params + 4 * activations
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     """['lr=3e-4', 'texts=[a, b]', 'op=-'] -> {'lr': 0.0003, 'texts': ['a', 'b'], 'op': '-'}.
 
@@ -214,8 +246,8 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 
 
 def _parse_value(raw: str) -> Any:
-    value = yaml.safe_load(raw)
-    if isinstance(value, str):  # YAML 1.1 reads '1e-3' as a string; accept it as the number it means
+    value = load_yaml(raw, f"value {raw!r}")
+    if isinstance(value, str):  # YAML 1.1 reads '1e-3' as a string; on the command line it is the number it spells
         try:
             return float(raw)
         except ValueError:
@@ -223,23 +255,12 @@ def _parse_value(raw: str) -> Any:
     return value
 
 
-def numbers_as_yaml_means(key: str, value: Any) -> Any:
-    """`lr: 1e-3` in a YAML file is the string '1e-3' to YAML 1.1; a number field takes the number it means,
-    as on the command line (parse_overrides)."""
-    types = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(TrainConfig)}
-    if types.get(key) == "float" and isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
 def make_config(base: dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
-    """Build a validated TrainConfig; an unknown key fails with the list of known ones."""
+    """Build a validated TrainConfig; an unknown key fails with the list of known ones. A number field given as a
+    string (`1e-3` read by YAML 1.1: a parameter file, papermill's -y) takes the number it spells."""
     values = {**(base or {}), **overrides}
     known_keys("config", values, TrainConfig)
-    return TrainConfig(**values)
+    return TrainConfig(**coerce_numbers(TrainConfig, values))
 
 
 def load_config(path: str | Path | None, overrides: list[str] | dict[str, Any] | None = None) -> TrainConfig:
@@ -247,13 +268,12 @@ def load_config(path: str | Path | None, overrides: list[str] | dict[str, Any] |
     base: dict[str, Any] = {}
     if path is not None:
         try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise ValueError(f"{path}: cannot read it as YAML: {err}") from err
+            data = load_yaml(Path(path).read_text(), str(path)) or {}
+        except OSError as err:
+            raise ValueError(f"{path}: cannot read it: {err}") from err
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
         base = dict(data["train"] if isinstance(data.get("train"), dict) else data)
-        base = {k: numbers_as_yaml_means(k, v) for k, v in base.items()}
     if isinstance(overrides, list):
         overrides = parse_overrides(overrides)
     return make_config(base, **(overrides or {}))

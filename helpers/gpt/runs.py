@@ -50,10 +50,23 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer, d
     return model, tokenizer_from_spec(state["tokenizer"]), state["config"]
 
 
+# metrics columns that every logged row has (batch_loss is empty at step 0, val/test without those splits)
+COMPLETE_COLUMNS = ["step", "lr", "train_loss", "train_acc", "param_norm", "wall_s", "early_stop_count"]
+
+
+def stored_config_hash(state: dict[str, Any]) -> str | None:
+    """The config hash of the config a model.pt / checkpoint.pt was written for (None when it holds none)."""
+    try:
+        return TrainConfig(**state["config"]).config_hash()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def run_problem(run_dir: Path) -> str | None:
     """Why the run folder is not a complete finished run, or None if it is: summary.json, metrics.csv and
-    model.pt present, readable and agreeing (the metrics end at the summary's step, steps increase, the
-    summary's hash is the folder's). Cheap: model.pt is checked for its zip header, not loaded."""
+    model.pt present, readable and agreeing: the metrics end at the summary's step, steps increase, every row
+    is whole (a row torn mid-number is not a result), the summary's hash and the weights' config are the
+    folder's."""
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
     except FileNotFoundError:
@@ -65,22 +78,27 @@ def run_problem(run_dir: Path) -> str | None:
     if not run_dir.name.endswith("-" + str(summary.get("config_hash"))):
         return f"summary.json belongs to config {summary.get('config_hash')}, not to this folder"
     try:
+        if not (run_dir / "metrics.csv").read_bytes().endswith(b"\n"):
+            return "metrics.csv ends inside a row (a torn write)"
         metrics = pd.read_csv(run_dir / "metrics.csv")
     except (OSError, ValueError) as err:
         return f"metrics.csv is missing or unreadable ({err})"
     if list(metrics.columns) != METRIC_COLUMNS or metrics.empty:
         return "metrics.csv has the wrong columns or no rows"
+    torn = metrics.index[metrics[COMPLETE_COLUMNS].isna().any(axis=1)].tolist()
+    if torn:
+        return f"metrics.csv row(s) {[i + 2 for i in torn]} are incomplete (line numbers)"
     steps = pd.to_numeric(metrics["step"], errors="coerce")
     if steps.isna().any() or not steps.is_monotonic_increasing or steps.duplicated().any():
         return "metrics.csv has missing, repeated or unordered steps"
     if int(steps.iloc[-1]) != summary["steps"]:
         return f"metrics.csv ends at step {int(steps.iloc[-1])}, the summary at {summary['steps']}"
     try:
-        with open(run_dir / "model.pt", "rb") as fh:
-            if fh.read(2) != b"PK":
-                return "model.pt is not a torch checkpoint"
-    except OSError:
-        return "model.pt is missing"
+        weights = stored_config_hash(read_state(run_dir / "model.pt"))
+    except (FileNotFoundError, ValueError) as err:
+        return str(err)
+    if weights != summary["config_hash"]:
+        return f"model.pt holds the weights of config {weights}, not of this folder's {summary['config_hash']}"
     return None
 
 
@@ -117,10 +135,7 @@ def read_finished(cfg: TrainConfig) -> RunResult | None:
     run_dir = finished_run_dir(cfg)
     if run_dir is None:
         return None
-    try:
-        model, tok, _ = load_model(run_dir / "model.pt")
-    except ValueError:  # corrupt weights behind a good header: the trainer repairs it (see incomplete_reason)
-        return None
+    model, tok, _ = load_model(run_dir / "model.pt")  # run_problem read it whole already
     return RunResult(run_dir, cfg, pd.read_csv(run_dir / "metrics.csv"),
                      json.loads((run_dir / "summary.json").read_text()), model, tok, reused=True)
 
@@ -137,8 +152,6 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
     """
     if cfg.lr_schedule != "constant" or not cfg.run_dir.parent.is_dir():
         return None
-    ignored = COSMETIC | RUNTIME | {"max_steps", "early_stop_patience", "early_stop_horizon"}
-    mine = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
     best, best_step = None, -1
     for folder in cfg.run_dir.parent.glob(f"{cfg.run_name}-*"):
         config_file, ckpt = folder / "config.yaml", folder / "checkpoint.pt"
@@ -146,12 +159,7 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
                 or not (config_file.is_file() and ckpt.is_file()):
             continue
         try:
-            other = yaml.safe_load(config_file.read_text())
-            other = ADDED_LATER | other  # a config.yaml written before a field existed had its earlier value
-            theirs = {k: v for k, v in other.items() if k not in ignored}
-            if theirs != mine or other["max_steps"] > cfg.max_steps \
-                    or other["early_stop_patience"] > cfg.early_stop_patience \
-                    or other["early_stop_horizon"] > cfg.early_stop_horizon:
+            if not continues(yaml.safe_load(config_file.read_text()), cfg):
                 continue
             step = read_state(ckpt)["step"]
         except Exception as err:  # a broken sibling is skipped, never fatal to this run
@@ -162,13 +170,20 @@ def find_extendable(cfg: TrainConfig) -> Path | None:
     return best
 
 
+# fields that a longer run may raise and still continue a shorter one's trajectory (find_extendable)
+EXTENDABLE = {"max_steps", "early_stop_patience", "early_stop_horizon"}
+
+
+def continues(stored: dict[str, Any], cfg: TrainConfig) -> bool:
+    """Whether a run with config `stored` (a dict, e.g. from config.yaml or a checkpoint) is the beginning of
+    `cfg`'s run: the same config but for smaller or equal EXTENDABLE fields (and cosmetic and runtime ones)."""
+    stored = ADDED_LATER | stored  # a config written before a field existed had its earlier value
+    ignored = COSMETIC | RUNTIME | EXTENDABLE
+    mine = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
+    return ({k: v for k, v in stored.items() if k not in ignored} == mine
+            and all(stored[k] <= getattr(cfg, k) for k in EXTENDABLE))
+
+
 def incomplete_reason(run_dir: Path) -> str | None:
-    """Why a folder with a summary.json is not a finished run: its files disagree (run_problem), or its weights
-    do not load; None when it is finished."""
-    problem = run_problem(run_dir)
-    if problem is None:
-        try:
-            read_state(run_dir / "model.pt")
-        except ValueError as err:
-            problem = str(err)
-    return problem
+    """Why a folder with a summary.json is not a finished run (run_problem); None when it is finished."""
+    return run_problem(run_dir)

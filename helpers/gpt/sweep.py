@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..common.runtime import keep_freed_memory, show_progress
+from ..common.runtime import die_with_parent, keep_freed_memory, show_progress
 from .config import TrainConfig, make_config
 from .runs import finished_run_dir
 from .train import train
@@ -95,7 +95,8 @@ def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = Tru
             train(make_config(cfg.to_dict(), progress=progress))  # the run's own step bar under the sweep's
             bar.update(1)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                 initializer=die_with_parent) as pool:
             futures = {pool.submit(_train_in_worker, cfg.to_dict()): cfg for cfg in todo}
             pending = set(futures)
             while pending:

@@ -3,7 +3,7 @@
     python -m helpers.gpt.train --config params/quick/00_sanity.yaml max_steps=300 lr=3e-3
 
 Run directory contents (one process at a time: a lock file <section>/.<run_id>.lock, see run_lock):
-    config.yaml      the full config (written first)
+    config.yaml      the full config (written when training starts, after the resume checks)
     metrics.csv      one row per evaluation: step, lr, train/val/test loss and exact-match accuracy, ...
     checkpoint.pt    model + optimizer + step + RNG states + metrics so far (written atomically)
     model.pt         final weights, model config and tokenizer spec, for inference
@@ -33,11 +33,12 @@ from ..common.lifecycle import reuse_or_train
 from ..common.runtime import keep_freed_memory, seed_everything, show_progress
 from ..common.schedule import warmup_cosine
 from .checkpoint import RunState, finish_run
-from .config import TrainConfig, load_config
+from .config import TrainConfig, check_resources, load_config
 from .data import Split, build_splits, build_tokenizer
 from .early_stop import early_stop_due, passes
 from .model import GPT, GPTConfig
-from .runs import METRIC_COLUMNS, RunResult, find_extendable, incomplete_reason, read_finished
+from .runs import (METRIC_COLUMNS, RunResult, find_extendable, finished_run_dir, incomplete_reason,
+                   read_finished)
 from .tokenizer import Tokenizer
 
 
@@ -196,6 +197,8 @@ def train(cfg: TrainConfig, stop_at: int | None = None, force: bool = False) -> 
     stop_at: stop after this many steps as if interrupted (checkpoint written, no summary); used by the
     resume tests and demos. force: retrain even if a finished run exists (the old folder is moved aside).
     """
+    if force or stop_at is not None or finished_run_dir(cfg) is None:
+        check_resources(cfg)  # before the lock and config.yaml are written
     return reuse_or_train(cfg.run_dir, lambda: read_finished(cfg), lambda: incomplete_reason(cfg.run_dir),
                           lambda: _train_locked(cfg, stop_at, extend=not force), cfg.threads,
                           reuse=stop_at is None, force=force)
@@ -207,7 +210,6 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     device = resolve_device(cfg.device)
     run_dir = cfg.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     ckpt_path, csv_path = run_dir / "checkpoint.pt", run_dir / "metrics.csv"
 
     seed_everything(cfg.seed)
@@ -221,7 +223,8 @@ def _train_locked(cfg: TrainConfig, stop_at: int | None, extend: bool) -> RunRes
     if extend and not ckpt_path.is_file() and (shorter := find_extendable(cfg)) is not None:
         write_atomic(ckpt_path, (shorter / "checkpoint.pt").read_bytes())  # continue the shorter run (see find_extendable)
     if ckpt_path.is_file():
-        state.restore(ckpt_path, device)
+        state.restore(ckpt_path, cfg, device)
+    write_atomic(run_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     # drop rows past the checkpoint (an interrupted run's last evaluations are redone, identically)
     write_atomic(csv_path, pd.DataFrame(state.metrics, columns=METRIC_COLUMNS).to_csv(index=False))
 

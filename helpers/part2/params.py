@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..common.checks import from_dict, int_list, known_keys, mapping, positive_int
+from ..common.checks import coerce_numbers, from_dict, int_list, known_keys, mapping, positive_int
 from ..common.io import rel
 from ..reasoner.task import held_out_problems, index
 from ..reasoner.train import ReasonerRun, ReasonerTrainConfig, train_reasoner
@@ -57,6 +57,12 @@ class Part2Params:
         missing = sorted(required - set(given))
         if missing:
             raise ValueError(f"Part 2 parameters lack {missing}; params/defaults/part2.yaml documents every key")
+        if isinstance(given.get("sampling"), dict):  # `temperature: 6e-1` is a string to YAML 1.1
+            given["sampling"] = coerce_numbers(Sampling, given["sampling"])
+        if isinstance(given.get("strategies"), dict):
+            given["strategies"] = {name: spec | {"sampling": coerce_numbers(Sampling, spec["sampling"])}
+                                   if isinstance(spec, dict) and isinstance(spec.get("sampling"), dict) else spec
+                                   for name, spec in given["strategies"].items()}
         params = cls(**given)
         params.check()
         return params
@@ -83,12 +89,35 @@ class Part2Params:
                 positive_int(f"strategies.{name}.budget", spec["budget"])
             if "samples" in spec:
                 positive_int(f"strategies.{name}.samples", spec["samples"])
+                if spec["samples"] > len(self.par_seeds):
+                    raise ValueError(f"strategies.{name}.samples: {spec['samples']} not allowed; allowed: 1.."
+                                     f"{len(self.par_seeds)} (the pool, len(par_seeds))")
             if spec.get("mode", "stop") not in ("stop", "wait"):
                 raise ValueError(f"strategies.{name}.mode: {spec['mode']!r} not allowed; allowed: 'stop', 'wait'")
             from_dict(Sampling, {**self.sampling, **(spec.get("sampling") or {})}, f"strategies.{name}.sampling")
+        if self.exchange:
+            check_exchange(self.exchange)
 
     def prompt_config(self, thinking: bool = True) -> PromptConfig:
         return PromptConfig(**(self.prompt | {"thinking": thinking}))
+
+
+EXCHANGE_KEYS = ("budgets", "pool", "per_sample_budget", "max_answer_tokens", "engine")
+
+
+def check_exchange(spec: dict[str, Any]) -> None:
+    """Part 3's grid (`exchange`), checked with the rest of the parameters, before anything is loaded or written."""
+    mapping("exchange", spec)
+    known_keys("exchange", spec, EXCHANGE_KEYS)
+    missing = sorted(set(EXCHANGE_KEYS) - set(spec))
+    if missing:
+        raise ValueError(f"exchange: missing key(s) {missing}; required: {', '.join(EXCHANGE_KEYS)}")
+    int_list("exchange.budgets", spec["budgets"], minimum=1)
+    int_list("exchange.pool", spec["pool"], minimum=0)
+    positive_int("exchange.per_sample_budget", spec["per_sample_budget"])
+    positive_int("exchange.max_answer_tokens", spec["max_answer_tokens"])
+    if spec["engine"] is not None:
+        mapping("exchange.engine", spec["engine"])
 
 
 REASONER = "builtin:reasoner"  # the project's own reasoning model (helpers.reasoner), trained on first use

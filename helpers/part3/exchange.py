@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..common.checks import known_keys
 from ..common.io import rel
-from ..part2.params import CHAINS, Part2Params, reasoner_problems, reasoner_run
+from ..part2.params import CHAINS, Part2Params, check_exchange, reasoner_problems, reasoner_run
 from ..reasoner.model import ReasonerConfig, sequence_flops
 from ..reasoner.task import difficulty
 from ..tts.curves import bootstrap_mean, solved_first_m
@@ -32,7 +31,6 @@ from ..tts.setting import Setting
 from ..tts.study import Study
 
 
-EXCHANGE_KEYS = ("budgets", "pool", "per_sample_budget", "max_answer_tokens", "engine")
 
 
 @dataclass(frozen=True)
@@ -59,10 +57,7 @@ class Grid:
 def grid_from_params(params: Any) -> Grid:
     """From Part2Params.exchange (budgets, pool, per_sample_budget, max_answer_tokens, engine) and its sampling."""
     spec = params.exchange or {}
-    known_keys("exchange", spec, EXCHANGE_KEYS)
-    missing = sorted(set(EXCHANGE_KEYS) - set(spec))
-    if missing:
-        raise ValueError(f"exchange: missing key(s) {missing}; required: {', '.join(EXCHANGE_KEYS)}")
+    check_exchange(spec)
     return Grid(tuple(int(b) for b in spec["budgets"]), tuple(int(s) for s in spec["pool"]),
                 int(spec["per_sample_budget"]), Sampling(**params.sampling), int(spec["max_answer_tokens"]),
                 dict(spec["engine"] or {}))

@@ -184,13 +184,34 @@ def export(model: Reasoner, tokenizer: Any, folder: str | Path, extra: dict[str,
     return write_folder_atomic(folder, fill)
 
 
+def safetensors_problem(path: Path) -> str | None:
+    """Why a .safetensors file is not whole (None if it is), without loading it: the 8-byte header length, the JSON
+    header, and data that ends where the largest tensor offset says (a truncated copy ends early)."""
+    try:
+        with open(path, "rb") as fh:
+            size = path.stat().st_size
+            length = int.from_bytes(fh.read(8), "little")
+            if not 0 < length <= size - 8:
+                return f"{path}: not a safetensors file (header length {length}, file size {size})"
+            header = json.loads(fh.read(length))
+    except (OSError, ValueError) as err:
+        return f"{path}: unreadable ({err})"
+    end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+    if size != 8 + length + end:
+        return f"{path}: {size:,} bytes where its header describes {8 + length + end:,} (truncated?)"
+    return None
+
+
 def load_reasoner(folder: str | Path) -> Reasoner:
-    """The project's own model from an exported folder."""
+    """The project's own model from an exported folder; a damaged weights file is named."""
     from safetensors.torch import load_file
 
     folder = Path(folder)
     meta = json.loads((folder / "reasoner.json").read_text())
     model = Reasoner(ReasonerConfig(**meta["config"]))
+    problem = safetensors_problem(folder / "model.safetensors")
+    if problem:
+        raise ValueError(problem)
     state = {k.removeprefix("model."): v for k, v in load_file(str(folder / "model.safetensors")).items()}
     model.load_state_dict(state)
     return model.eval()

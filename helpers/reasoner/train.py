@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import math
+import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,16 +28,15 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-import yaml
 from tqdm.auto import tqdm
 
-from ..common.checks import from_dict, known_keys
+from ..common.checks import from_dict, known_keys, load_yaml
 from ..common.ids import short_hash
 from ..common.io import repo_root, under_root, write_atomic
 from ..common.lifecycle import reuse_or_train
 from ..common.runtime import show_progress
 from ..common.schedule import warmup_cosine
-from .model import Reasoner, ReasonerConfig, export, sequence_flops
+from .model import Reasoner, ReasonerConfig, export, safetensors_problem, sequence_flops
 from .task import ChainTask, Example, held_out, training_example
 from .tokenizer import chain_tokenizer, prompt_text
 
@@ -167,7 +167,7 @@ def run_folder_problem(folder: Path) -> str | None:
     missing = [c.name for c in checkpoints if not ((c / "config.json").is_file() and (c / "model.safetensors").is_file())]
     if not checkpoints or missing:
         return f"checkpoint folder(s) {missing or 'none'} missing or incomplete"
-    return None
+    return next(filter(None, (safetensors_problem(c / "model.safetensors") for c in checkpoints)), None)
 
 
 def read_run(folder: Path) -> ReasonerRun | None:
@@ -182,6 +182,10 @@ def train_reasoner(cfg: ReasonerTrainConfig, out_dir: str | Path = "outputs", pr
     at a time per run (a lock: a second one waits, then reuses); an incomplete finished run is retrained or
     resumed from its state.pt, with a message (helpers.common.lifecycle)."""
     folder = run_dir(cfg, out_dir)
+    cores = os.cpu_count() or 1
+    if cfg.threads > cores and read_run(folder) is None:  # refused before anything is written
+        raise ValueError(f"reasoner training: threads={cfg.threads} not allowed; allowed: 1..{cores} (this "
+                         "machine's cores; results depend on the thread count, so a stored run keeps its own)")
     return reuse_or_train(folder, lambda: read_run(folder), lambda: run_folder_problem(folder),
                           lambda: _train(cfg, folder, progress), cfg.threads)
 
@@ -270,7 +274,7 @@ def write_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
 def read_config(path: str | Path) -> ReasonerTrainConfig:
     """A YAML file holding the training config: a mapping of its fields, or a parameter file whose `reasoner`
     key holds one (params/defaults/part2.yaml)."""
-    data = yaml.safe_load(Path(path).read_text()) or {}
+    data = load_yaml(Path(path).read_text(), str(path)) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of reasoner training fields")
     return ReasonerTrainConfig.from_dict(data["reasoner"] if isinstance(data.get("reasoner"), dict) else data)
@@ -285,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     try:
         cfg = read_config(repo_root() / args.config)
-    except (OSError, ValueError, yaml.YAMLError) as err:
+    except (OSError, ValueError) as err:
         ap.error(str(err))
     run = train_reasoner(cfg, args.out_dir)
     print(f"{run.folder}: {run.summary['train_seconds']} s, {run.summary['train_flops']:.3g} FLOPs, "

@@ -91,6 +91,20 @@ def toc_cell(cells: list) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell("\n".join(lines))
 
 
+def check_complete(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Refuse an executed notebook that did not run to the end without an error: an error output, a cell papermill
+    marked as failed or never reached, or a code cell with no execution count."""
+    for number, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        status = cell.metadata.get("papermill", {}).get("status", "completed")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors or status != "completed" or cell.get("execution_count") is None:
+            raise ValueError(f"{path}: code cell {number + 1} did not run to completion ("
+                             + (f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors else f"status {status}")
+                             + "); run the build again before assembling")
+    if nb.metadata.get("papermill", {}).get("exception"):
+        raise ValueError(f"{path}: papermill recorded an exception; run the build again before assembling")
+
+
 def merge_notebooks(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.NotebookNode:
     folder = root / out_dir / "executed" / profile
     executed = [folder / nb.name for nb in notebooks(root)]
@@ -103,6 +117,7 @@ def merge_notebooks(profile: str, root: Path, out_dir: str = "outputs") -> nbfor
     body = []
     for path in executed:
         nb = nbformat.read(path, as_version=4)
+        check_complete(nb, path)
         for cell in nb.cells:
             tags = cell.metadata.get("tags", [])
             if "injected-parameters" in tags or "parameters" in tags or "colab-setup" in tags:
@@ -212,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for path in assemble(args.profile, pdf=not args.no_pdf, out_dir=args.out_dir, report_dir=args.report_dir):
             print(f"wrote {rel(path)} ({path.stat().st_size / 1e6:.1f} MB)")
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
+    except (OSError, ValueError, RuntimeError) as err:
         sys.exit(f"report failed: {err}")
 
 

@@ -12,12 +12,16 @@ build with the notebook, the cell and the error named; its partly executed copy 
 from __future__ import annotations
 
 import argparse
-import os
+import atexit
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from datetime import datetime, timezone
 from html import escape as html_escape
 from pathlib import Path
@@ -50,23 +54,51 @@ class IPCKernelManager(KernelManager):
     def _default_transport(self) -> str:
         return "ipc" if os.name == "posix" else "tcp"
 
+    def _ip_default(self) -> str:
+        # IPC sockets are files: in a private temporary folder, not in the kernel's working folder (notebooks/),
+        # where a killed kernel would leave them behind
+        return os.path.join(kernel_folder(), f"kernel-{uuid.uuid4().hex[:12]}-ipc") if self.transport == "ipc" \
+            else super()._ip_default()
+
+
+def kernel_folder() -> str:
+    """A temporary folder for this process's kernel sockets, removed when the process exits."""
+    if not KERNEL_FOLDER:
+        KERNEL_FOLDER.append(tempfile.mkdtemp(prefix="ttc-kernels-"))
+        atexit.register(shutil.rmtree, KERNEL_FOLDER[0], True)
+    return KERNEL_FOLDER[0]
+
+
+KERNEL_FOLDER: list[str] = []
+
 
 def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool = False) -> None:
-    """Run one notebook with papermill (kernel cwd = notebooks/, as in JupyterLab and nbmake)."""
+    """Run one notebook with papermill (kernel cwd = notebooks/, as in JupyterLab and nbmake). It is written under
+    a temporary name while it runs and takes its name only once every cell ran without an error; a notebook that
+    fails is kept as <name>.failed.ipynb for inspection, so a partial or failed run never sits where the report
+    is assembled from."""
     import papermill as pm
 
     # headless runs: inline figures (an inherited MPLBACKEND=Agg would drop them), no per-step bars in the report
     os.environ.pop("MPLBACKEND", None)
     os.environ.setdefault("TQDM_DISABLE", "1")
     output.parent.mkdir(parents=True, exist_ok=True)
+    running = output.with_name(f".{output.stem}.running.ipynb")
     try:
-        pm.execute_notebook(str(notebook), str(output), parameters=params, kernel_name="python3",
+        pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name="python3",
                             cwd=str(notebook.parent), progress_bar=progress,
                             kernel_manager_class="helpers.report.build.IPCKernelManager")
     except pm.PapermillExecutionError as err:
-        raise NotebookFailed(f"{notebook.name} failed in {describe_cell(output, err.exec_count)} "
-                             f"({err.ename}): {err.evalue}\npartly executed notebook: {output}") from None
-    normalise_executed(output)
+        failed = output.with_suffix(".failed.ipynb")
+        os.replace(running, failed)
+        raise NotebookFailed(f"{notebook.name} failed in {describe_cell(failed, err.exec_count)} "
+                             f"({err.ename}): {err.evalue}\npartly executed notebook: {failed}") from None
+    except BaseException:
+        running.unlink(missing_ok=True)
+        raise
+    normalise_executed(running)
+    os.replace(running, output)
+    output.with_suffix(".failed.ipynb").unlink(missing_ok=True)
 
 
 VOLATILE_PAPERMILL = ("start_time", "end_time", "duration", "input_path", "output_path")
@@ -238,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     try:
         build(args.profile, args.only, out_dir=args.out_dir, check=not args.no_preflight)
-    except (NotebookFailed, ValueError, FileNotFoundError, RuntimeError) as err:
+    except (NotebookFailed, ValueError, OSError, RuntimeError) as err:
         sys.exit(f"build failed: {err}")
     print(f"built profile {args.profile!r} in {time.perf_counter() - start:.1f} s")
 

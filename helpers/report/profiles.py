@@ -20,9 +20,8 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from ..common.checks import known_keys
+from ..common.checks import known_keys, load_yaml
 from ..common.ids import short_hash
 from ..common.io import repo_root
 
@@ -48,7 +47,7 @@ def group_of(notebook: str | Path) -> str:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """A YAML mapping; `include: other.yaml` (same folder) is read first and merged under this file's keys."""
-    params = yaml.safe_load(Path(path).read_text()) or {}
+    params = load_yaml(Path(path).read_text(), str(path)) or {}
     if not isinstance(params, dict):
         raise ValueError(f"{path}: a parameter file must be a mapping of names to values")
     include = params.pop("include", None)

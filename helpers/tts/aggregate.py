@@ -19,7 +19,8 @@ RULES = ("majority", "maj@m", "best-of-m")
 
 
 def strict_majority(correct: Sequence[bool]) -> bool:
-    return sum(bool(c) for c in correct) > len(correct) / 2
+    """More than half of the m verdicts are True; a missing verdict (None, NaN) counts as not correct."""
+    return sum(1 for c in correct if has_answer(c) and bool(c)) > len(correct) / 2
 
 
 def best_of(correct: Sequence[bool]) -> bool:
@@ -73,8 +74,10 @@ def scaling_curve(pool: pd.DataFrame, ms: Sequence[int], answer_col: str, n_boot
     if len(sizes) != 1:
         raise ValueError(f"every problem needs the same number of samples; got sizes {sorted(sizes)}")
     M = sizes.pop()
-    if not ms or max(ms) > M or min(ms) < 1:
-        raise ValueError(f"ms must lie in 1..{M} (samples per problem), got {list(ms)}")
+    if not len(ms) or any(isinstance(m, bool) or not isinstance(m, (int, np.integer)) for m in ms) \
+            or max(ms) > M or min(ms) < 1:
+        raise ValueError(f"ms: {list(ms)} not allowed; allowed: a non-empty list of integers in 1..{M} (samples per "
+                         "problem)")
     # answers as integer codes: -1 = no answer; a gold never answered gets a code no answer has
     values = {a for _, answers in groups.values() for a in answers if has_answer(a)}
     code = {v: i for i, v in enumerate(sorted(values, key=float))}

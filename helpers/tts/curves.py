@@ -103,6 +103,9 @@ def bootstrap_mean(values: np.ndarray, rng: np.random.Generator, n_boot: int) ->
 def solved_first_m(pool: pd.DataFrame, m: int, rule: str, grader: str = "exact") -> pd.Series:
     """Per problem: solved under `rule` by its first m samples in seed order (deterministic, no resampling)."""
     check_columns(pool, ["problem_id", "seed", "gold", f"{grader}_answer"])
+    fewest = int(pool.groupby("problem_id").size().min()) if len(pool) else 0
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= fewest:
+        raise ValueError(f"m: {m!r} not allowed; allowed: an integer in 1..{fewest} (the fewest samples of a problem)")
     out = {}
     for pid, g in pool.sort_values(["problem_id", "seed"]).groupby("problem_id"):
         out[pid] = bool(solved(rule, g[f"{grader}_answer"].tolist()[:m], g["gold"].iloc[0]))

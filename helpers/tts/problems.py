@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,11 @@ def easy_problems(n: int = 24, seed: int = 0) -> list[Problem]:
         answer = fn(a, b) if fn else s - b
         problems.append(Problem(f"easy-{i:02d}", text.format(a=a, b=b, s=s), answer))
     return problems
+
+
+def check_unique_ids(problems: Sequence[Problem]) -> None:
+    """Refuse a problem set that names two problems alike: samples are stored and looked up by problem id."""
+    counts = Counter(p.id for p in problems)
+    repeated = sorted(i for i, n in counts.items() if n > 1)
+    if repeated:
+        raise ValueError(f"problems: id(s) {repeated} appear more than once; a sample is stored by problem id")

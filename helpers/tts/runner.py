@@ -18,8 +18,8 @@ from tqdm.auto import tqdm
 from ..common.runtime import show_progress
 from .budget import Sample, Thinking, answer, sweep, truncate
 from .engines import Engine, Request
-from .grading import grade
-from .problems import Problem
+from .grading import GRADER_VERSION, grade
+from .problems import Problem, check_unique_ids
 from .prompting import encode, prompt_ids, thinking_format
 from .setting import Setting, budgets_of, sampling_fields, setting_fingerprint
 from .traces import TraceStore
@@ -94,6 +94,7 @@ def run_setting(engine: Engine, tokenizer: Any, problems: Sequence[Problem], set
     A missing budget at or below the largest stored one for its (problem, seed) — in this store or in
     `sources` (stored runs of the same setting) — is derived from that sample's thinking: only its answer
     is generated."""
+    check_unique_ids(problems)
     fmt = thinking_format(tokenizer, setting.prompt)
     budgets = budgets_of(setting)
     check_store_matches(store, setting, problems, model)
@@ -163,9 +164,17 @@ def pending_pairs(problems: Sequence[Problem], setting: Setting, store: TraceSto
 
 def select_samples(store: TraceStore, setting: Setting, problems: Sequence[Problem]) -> pd.DataFrame:
     budgets, ids = budgets_of(setting), {p.id for p in problems}
-    rows = [r for r in store.select(experiment=setting.name, mode=setting.mode)
+    rows = [current_grade(r) for r in store.select(experiment=setting.name, mode=setting.mode)
             if r["seed"] in setting.seeds and r["budget"] in budgets and r["problem_id"] in ids]
     return pd.DataFrame(rows)
+
+
+def current_grade(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as today's grader grades it: a record graded by another GRADER_VERSION (or before versions were
+    stored) is graded again from its answer text and gold; the stored file is not rewritten."""
+    if record.get("grader") == GRADER_VERSION:
+        return record
+    return record | grade(record["answer_text"], record["gold"]).to_dict() | {"grader": GRADER_VERSION}
 
 
 def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, eos: int, model: str, backend: str,
@@ -180,7 +189,8 @@ def _record(setting: Setting, problem: Problem, sample: Sample, tokenizer: Any, 
         **sampling_fields(setting),
         "gold": problem.answer, "thinking_tokens": sample.thinking_tokens, "answer_tokens": len(answer_ids),
         "waits": sample.thinking.waits, "thinking_cut": sample.thinking.cut, "answer_finished": sample.answer_finish == "stop",
-        "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "seconds_per_sample": round(seconds, 3),
+        "thinking_text": thinking_text, "answer_text": answer_text, **g.to_dict(), "grader": GRADER_VERSION,
+        "seconds_per_sample": round(seconds, 3),
         "setting": setting_fingerprint(setting),
         # the ids, so a later sweep can derive smaller budgets from this thinking exactly (stored_thinking)
         "thinking_ids": list(sample.thinking.tokens), "wait_starts": list(sample.thinking.wait_starts),

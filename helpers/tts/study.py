@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from ..common.io import under_root, write_atomic
 from ..common.runtime import show_progress
 from .engines import Engine
 from .loading import SMOLLM2, load_tokenizer, make_engine
-from .problems import Problem, check_limit, easy_problems, load_problems
+from .problems import Problem, check_limit, check_unique_ids, easy_problems, load_problems
 from .runner import pending_pairs, run_setting, select_samples, thinking_sources
 from .setting import Setting, budgets_of
 from .traces import TraceStore
@@ -50,6 +51,9 @@ class Study:
     _tokenizer: Any = None
 
     chunk: int = 16  # (problem, seed) pairs per engine call: vLLM on a tiny model wants whole settings at once
+
+    def __post_init__(self) -> None:
+        check_unique_ids(self.problems)
 
     @classmethod
     def from_params(cls, params: dict[str, Any], section: str, out_dir: str | Path,
@@ -165,9 +169,16 @@ class Study:
         golds = {p.id: p.answer for p in self.problems}
         found: dict[tuple, dict[str, Any]] = {}
         for other in sorted((self.out_dir / self.section).glob(f"{setting.name}-*/config.json")):
-            if other.parent.name == mine["run_id"] or identity(json.loads(other.read_text())) != wanted:
+            if other.parent.name == mine["run_id"]:
                 continue
-            for key, record in TraceStore(other.parent / "traces.jsonl").records.items():
+            try:  # a damaged sibling is passed over, named, never fatal to this run
+                if identity(json.loads(other.read_text())) != wanted:
+                    continue
+                records = TraceStore(other.parent / "traces.jsonl").records
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                warnings.warn(f"{other.parent}: not read as a stored run of {setting.name!r} ({err!r})")
+                continue
+            for key, record in records.items():
                 if golds.get(record["problem_id"]) == record.get("gold"):
                     found.setdefault(key, record)
         return found

@@ -2,9 +2,11 @@
 
 The file is read as bytes and a line counts only once it is complete: a crash can leave a half-written last
 line (even one cut inside a UTF-8 character), and any line can be foreign (not JSON, a JSON scalar, a record
-without its key fields). Reading drops such lines, says how many, and rewrites the file without them, so a
-re-run regenerates exactly what is missing; a complete last record that lost only its newline is kept. A
-record is listed in memory only after its line is written and synced: a failed append (disk full) lists
+without its key fields or with a key field that is not a plain value). Reading drops such lines, naming the file
+and the line numbers, and rewrites the file without them when it may (a read-only store is read as it is), so a
+re-run regenerates exactly what is missing; a complete last record that lost only its newline is kept. Two lines
+with the same key and different content are an error naming both lines: which one is the sample is unknowable.
+A record is listed in memory only after its line is written and synced: a failed append (disk full) lists
 nothing and leaves the file as it was.
 """
 from __future__ import annotations
@@ -27,6 +29,9 @@ def record_key(record: dict[str, Any]) -> tuple:
     missing = [k for k in KEY_FIELDS if k not in record]
     if missing:
         raise ValueError(f"trace record lacks key field(s) {missing}; every record needs {list(KEY_FIELDS)}")
+    odd = [k for k in KEY_FIELDS if not isinstance(record[k], (str, int, float, bool, type(None)))]
+    if odd:
+        raise ValueError(f"trace record key field(s) {odd} are not plain values (a string or a number)")
     return tuple(record[k] for k in KEY_FIELDS)
 
 
@@ -49,21 +54,28 @@ class TraceStore:
 
     def _load(self) -> None:
         data = self.path.read_bytes()
-        good, dropped = [], 0
-        for raw in data.split(b"\n"):
+        good, dropped, line_of = [], [], {}
+        for number, raw in enumerate(data.split(b"\n"), start=1):
             if not raw.strip():
                 continue
             record = _parse_line(raw)
             if record is None:
-                dropped += 1
+                dropped.append(number)
                 continue
-            self.records[record_key(record)] = record
+            key = record_key(record)
+            if key in self.records:
+                if self.records[key] != record:
+                    raise ValueError(f"{self.path}: lines {line_of[key]} and {number} hold different samples for "
+                                     f"{dict(zip(KEY_FIELDS, key))}; remove the wrong one")
+                continue  # the same sample written twice: one is enough
+            self.records[key], line_of[key] = record, number
             good.append(raw)
         unterminated = bool(data) and not data.endswith(b"\n")
         if dropped:
-            warnings.warn(f"{self.path}: dropped {dropped} unreadable line(s) (an interrupted write or a foreign "
-                          "line); those samples will be generated again")
-        if dropped or unterminated:  # rewrite: good lines only, each ending in a newline, so appends stay whole
+            warnings.warn(f"{self.path}: dropped {len(dropped)} unreadable line(s), at line(s) {dropped} (an "
+                          "interrupted write or a foreign line); those samples will be generated again")
+        # rewrite: good lines only, each ending in a newline, so appends stay whole (a read-only store is left be)
+        if (dropped or unterminated) and os.access(self.path, os.W_OK):
             write_atomic(self.path, b"".join(line + b"\n" for line in good))
 
     def __contains__(self, key: tuple) -> bool:
