@@ -241,6 +241,13 @@ def test_a_failed_build_keeps_its_notebook_aside_and_leaves_no_sockets(tmp_path)
         execute(tmp_path / "99_fail.ipynb", out, {"x": 2})
     assert not out.exists() and out.with_suffix(".failed.ipynb").exists()
     assert not list(tmp_path.glob("kernel-*")) and not list(tmp_path.glob(".*running*"))
+    nb.cells.pop()  # the same notebook without the failing cell: it takes its name, validly
+    nbformat.write(nb, tmp_path / "99_fail.ipynb")
+    execute(tmp_path / "99_fail.ipynb", out, {"x": 2})
+    done = nbformat.read(out, as_version=4)
+    nbformat.validate(done)
+    assert [c.id for c in done.cells if "injected-parameters" in c.metadata.get("tags", [])] == ["99_fail-injected"]
+    assert not out.with_suffix(".failed.ipynb").exists() and not list(out.parent.glob(".*running*"))
 
 
 def record(i: int, **extra) -> dict:

@@ -96,7 +96,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool
     except BaseException:
         running.unlink(missing_ok=True)
         raise
-    normalise_executed(running)
+    normalise_executed(running, output.stem)
     os.replace(running, output)
     output.with_suffix(".failed.ipynb").unlink(missing_ok=True)
 
@@ -104,10 +104,11 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], progress: bool
 VOLATILE_PAPERMILL = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
-def normalise_executed(path: Path) -> None:
+def normalise_executed(path: Path, name: str | None = None) -> None:
     """Strip what changes on every execution although no result does: papermill's and the kernel's
     timestamps and durations, and the random id papermill gives its injected-parameters cell (it becomes
-    `<notebook>-injected`). A re-render that reuses stored runs then writes the same bytes."""
+    `<name>-injected`, name defaulting to the file's stem). A re-render that reuses stored runs then writes the
+    same bytes."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -118,7 +119,7 @@ def normalise_executed(path: Path) -> None:
         for key in VOLATILE_PAPERMILL:
             cell.metadata.get("papermill", {}).pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = f"{path.stem}-injected"
+            cell["id"] = f"{name or path.stem}-injected"
     write_atomic(path, nbformat.writes(nb) + "\n")
 
 
