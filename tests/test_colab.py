@@ -79,21 +79,17 @@ def test_colab_installs_only_what_a_notebook_needs_and_keeps_colabs_own_stack():
 
 
 def test_setup_cell_has_the_vllm_form_field():
-    assert 'INSTALL_VLLM = False  # @param {type:"boolean"}' in setup_cell_source()
+    assert 'INSTALL_VLLM = "auto"  # @param ["auto", "yes", "no"]' in setup_cell_source()
 
 
-def test_colab_offers_a_gpu_runtime_to_the_part2_notebooks_only(tmp_path):
-    from helpers.report.colab import GPU_RUNTIME
-    from helpers.report.profiles import group_of
+def test_no_notebook_asks_colab_for_a_gpu_the_default_profile_does_not_need(tmp_path):
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         meta = nbformat.read(path, as_version=4).metadata
-        wants_gpu = group_of(path) == "part2"
-        assert (meta.get("accelerator") == "GPU") == wants_gpu, path.name
-        assert (meta.get("colab", {}).get("gpuType") == GPU_RUNTIME["colab"]["gpuType"]) == wants_gpu, path.name
-    # set_setup_cell keeps it so when it rewrites a notebook
+        assert "accelerator" not in meta and "gpuType" not in meta.get("colab", {}), path.name
+    # set_setup_cell removes an old request when it rewrites a notebook
     copy = tmp_path / "06_scaling.ipynb"
     nb = nbformat.read(ROOT / "notebooks" / "06_scaling.ipynb", as_version=4)
-    nb.metadata.pop("accelerator")
+    nb.metadata.update({"accelerator": "GPU", "colab": {"gpuType": "T4"}})
     nbformat.write(nb, copy)
     set_setup_cell(copy, "ada/ttc-report")
-    assert nbformat.read(copy, as_version=4).metadata["accelerator"] == "GPU"
+    assert "accelerator" not in nbformat.read(copy, as_version=4).metadata

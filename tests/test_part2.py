@@ -77,7 +77,7 @@ def test_quick_profile_runs_the_reasoner_and_full_does_not():
     assert quick.prompt_config().instruction == "" and quick.prompt_config().end_injection == "</think>\n\n"
     assert part2.planned_problems(quick) == 7 * 30  # k = 2..8, 30 held-out chains each
     assert full.prompt_config().instruction == BOXED_INSTRUCTION and "checkpoint" not in full.study
-    assert full.study["engine"]["dtype"] == "bfloat16" and "max_num_seqs" not in full.study["engine"]
+    assert full.study["engine"]["dtype"] == "auto" and "max_num_seqs" not in full.study["engine"]
     for params in (quick, full, typed("smoke")):  # Part 3's grid runs on the reasoner in every profile
         grid = grid_from_params(params)
         assert grid.prompt.instruction == "" and grid.engine["dtype"] == "float32"

@@ -5,11 +5,10 @@ The four Part 2 notebooks read the same parameters, so 07 and 08 find the sample
 parameters give the same settings, hence the same run folders. A notebook run on its own generates whatever
 is missing.
 
-    python -m helpers.part2.params --profile full          # planned requests and tokens, no model, no GPU
+    python -m helpers.part2.plan --profile full --gpu T4     # planned requests, tokens, GPU memory and hours
 """
 from __future__ import annotations
 
-import argparse
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from ..common.checks import coerce_numbers, from_dict, int_list, known_keys, map
 from ..common.io import rel
 from ..reasoner.task import held_out_problems, index
 from ..reasoner.train import ReasonerRun, ReasonerTrainConfig, train_reasoner
-from ..report.profiles import PROFILES, load_params
 from ..tts.engines import Sampling
 from ..tts.prompting import PromptConfig
 from ..tts.setting import Setting, plan
@@ -253,25 +251,3 @@ def planned_problems(p: Part2Params) -> int:
     if (p.study.get("problems") or {}).get("source") == CHAINS:
         return len(reasoner_problems(p))
     return (p.study.get("problems") or {}).get("limit") or 30
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m helpers.part2.params", description=__doc__.split("\n")[0])
-    ap.add_argument("--profile", default="full", choices=PROFILES)
-    ap.add_argument("--problems", type=int, default=None, help="problem count (default: the parameter file's limit, "
-                                                               "or 30 for AIME 2024)")
-    args = ap.parse_args(argv)
-    params = Part2Params.from_dict(load_params("part2", args.profile))
-    problems = args.problems or planned_problems(params)
-    table = token_plan(params, problems)
-    pd.set_option("display.width", 200)
-    print(f"profile {args.profile}: {params.study.get('model')} on {problems} problems "
-          f"({(params.study.get('problems') or {}).get('source', 'builtin:easy')})")
-    print(table.to_string(index=False))
-    total = table["max tokens (shared-prefix sweep)"].sum()
-    print(f"\nat most {total:,} generated tokens in all "
-          f"(each budget run alone: {table['max tokens (each budget run alone)'].sum():,})")
-
-
-if __name__ == "__main__":
-    main()

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..common.provenance import provenance
 from ..report.display import show
+from ..report.profiles import profiles
 from ..tts.setting import Setting
 from ..tts.study import Study
 from . import labels
@@ -46,9 +47,21 @@ def open_part2_section(values: dict[str, Any], profile: str, section: str,
     """Open `section`'s study (training or reusing the reasoner when it is the model), and `own_section`'s when
     the notebook runs its settings elsewhere; show the banner with the run line (the sampling settings too when
     asked) and which of `settings(params)` are generated now and which read back."""
+    check_machine(profile)
     params, study = open_study(values, section=section)
     own_study = study if own_section is None else open_study(values, section=own_section)[1]
     opened = Part2Section(values, profile, params, study, own_study, provenance(profile))
     counts = labels.run_counts(own_study, list(settings(params)))
     show(header_text(labels.banner(study), opened.provenance, counts, params.sampling if with_sampling else None))
     return opened
+
+
+def check_machine(profile: str) -> None:
+    """A profile that needs a GPU (params/profiles.yaml `needs`) refuses to start without one, saying how to get one
+    on Colab, before a model is loaded or a sample written."""
+    import torch
+
+    if "gpu" in (profiles()[profile].get("needs") or []) and not torch.cuda.is_available():
+        raise RuntimeError(f"profile {profile!r} needs a GPU and this runtime has none. On Colab: Runtime > Change "
+                           "runtime type > T4 GPU, then run the notebook again from the top; elsewhere run it on a "
+                           "GPU machine, or use the quick profile here")

@@ -176,8 +176,8 @@ def decode_heading_ids(html: str) -> str:
 
 def preflight(profile: str, selected: list[Path], root: Path) -> None:
     """Refuse, before the first long step, a profile this machine cannot run: `needs: [gpu]` in
-    params/profiles.yaml without a CUDA device, or Part 2 notebooks whose hub model is neither cached nor
-    downloadable."""
+    params/profiles.yaml without a CUDA device, Part 2 notebooks whose hub model is neither cached nor
+    downloadable, or whose plan does not fit the GPU present (`python -m helpers.part2.plan --check`)."""
     import torch
 
     needs = profiles(root)[profile].get("needs") or []
@@ -187,6 +187,11 @@ def preflight(profile: str, selected: list[Path], root: Path) -> None:
                          "(README: Running the full profile on a GPU); `--no-preflight` runs it anyway.")
     if any(group_of(nb) == "part2" for nb in selected):
         check_available(load_params("part2", profile, root=root)["study"]["model"])
+        if torch.cuda.is_available():
+            done = subprocess.run([sys.executable, "-m", "helpers.part2.plan", "--profile", profile, "--check"],
+                                  cwd=root, capture_output=True, text=True)
+            if done.returncode:
+                raise ValueError(done.stderr.strip() or "the Part 2 plan check failed")
 
 
 def build(profile: str, only: list[str] | None = None, root: Path | None = None,

@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 
 from ..common.io import repo_root, write_atomic
-from .profiles import group_of
 
 TAG = "colab-setup"
 PLACEHOLDER = "OWNER/NAME"
@@ -28,8 +27,9 @@ REPO_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,
 SETUP_SOURCE = """# Colab only (a no-op elsewhere): clone the project, then run its setup (helpers/report/colab_setup.py)
 import os, subprocess, sys
 REPO, BRANCH = "{repo}", "{branch}"  # written by `python -m helpers.report.colab --repo OWNER/NAME`
-INSTALL_VLLM = False  # @param {{type:"boolean"}}
-# INSTALL_VLLM: on a GPU runtime, to generate new Part 2 samples with vLLM (the stored ones need nothing)
+INSTALL_VLLM = "auto"  # @param ["auto", "yes", "no"]
+# INSTALL_VLLM auto: vLLM's GPU build on a GPU runtime (the colab and full profiles generate Part 2 with it on a T4 or
+# better: Runtime > Change runtime type); the quick profile's stored samples need no GPU and no vLLM
 if "google.colab" in sys.modules and REPO == "OWNER/NAME":
     raise RuntimeError("REPO is not set: put the GitHub repository (OWNER/NAME) holding this project in REPO")
 if "google.colab" in sys.modules:
@@ -52,24 +52,23 @@ def badge(repo: str, notebook: str, branch: str = "main") -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-# Colab's runtime request: Part 2 notebooks generate samples with vLLM when a setting is new (the full profile's
-# Qwen3-4B at up to 32k tokens needs a GPU), so Colab offers them a GPU runtime; Part 1 trains on a CPU.
-GPU_RUNTIME = {"accelerator": "GPU", "colab": {"gpuType": "T4"}}
+# Colab's runtime request, which a notebook's metadata can make (`accelerator`, `colab.gpuType`): none. The default
+# profile (quick) needs no GPU; a profile that does (colab, full) says so when it opens (helpers.part2.section), and
+# the user picks Runtime > Change runtime type > T4 GPU.
+GPU_RUNTIME_KEYS = ("accelerator", "colab")
 
 
-def set_runtime(nb: nbformat.NotebookNode, group: str) -> None:
-    """Ask Colab for a GPU runtime in the notebooks of `group` part2, and for none elsewhere."""
-    for key in GPU_RUNTIME:
+def set_runtime(nb: nbformat.NotebookNode) -> None:
+    """Ask Colab for no accelerator: a notebook asks for a GPU only through the profile it is run with."""
+    for key in GPU_RUNTIME_KEYS:
         nb.metadata.pop(key, None)
-    if group == "part2":
-        nb.metadata.update(GPU_RUNTIME)
 
 
 def set_setup_cell(path: Path, repo: str = PLACEHOLDER, branch: str = "main") -> None:
     """Write the setup cell into a notebook: replace the cell tagged `colab-setup`, or insert one before the
     `parameters` cell (so it runs before anything imports the project); and its Colab runtime (set_runtime)."""
     nb = nbformat.read(path, as_version=4)
-    set_runtime(nb, group_of(path))
+    set_runtime(nb)
     source = setup_cell_source(repo, branch)
     cells = nb.cells
     tagged = [i for i, c in enumerate(cells) if TAG in c.metadata.get("tags", [])]

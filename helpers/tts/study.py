@@ -19,6 +19,7 @@ from ..common.checks import known_keys
 from ..common.ids import short_hash
 from ..common.io import under_root, write_atomic
 from ..common.runtime import show_progress
+from .capacity import gpu_capability, resolve_dtype
 from .engines import Engine
 from .loading import SMOLLM2, load_tokenizer, make_engine
 from .problems import Problem, check_limit, check_unique_ids, easy_problems, load_problems
@@ -80,9 +81,12 @@ class Study:
         chunk = params.get("chunk", 16)
         if not isinstance(chunk, int) or chunk < 1:
             raise ValueError(f"study.chunk must be a positive integer, got {chunk!r}")
+        engine = dict(params.get("engine") or {})
+        if engine.get("dtype") == "auto":  # the dtype the samples are made in names their folder: resolve it here
+            engine["dtype"] = resolve_dtype("auto", gpu_capability())
         return cls(model=params.get("model", SMOLLM2), backend=backend, problems=problems,
                    problem_source=f"{name}[{len(problems)}]", section=section, out_dir=under_root(out_dir),
-                   engine_kwargs=dict(params.get("engine") or {}),
+                   engine_kwargs=engine,
                    progress=show_progress() if progress is None else progress, chunk=chunk)
 
     @property
