@@ -6,7 +6,12 @@ from urllib.parse import unquote
 import nbformat
 import pytest
 
-from helpers.report.assemble import assemble, headings
+from pathlib import Path
+
+from helpers.report.assemble import assemble
+from helpers.report.front_matter import TEAM, headings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _executed(root, name, cells):
@@ -23,7 +28,8 @@ def _executed(root, name, cells):
 
 def test_report_merges_sections_in_order_with_working_contents(tmp_path):
     params = nbformat.v4.new_code_cell("secret_parameter = 1", metadata={"tags": ["parameters"]})
-    _executed(tmp_path, "00_a.ipynb", [nbformat.v4.new_markdown_cell("# 0 · First section\ntext"), params])
+    lab_only = nbformat.v4.new_markdown_cell("a per-run table only the lab book shows", metadata={"tags": ["remove-cell"]})
+    _executed(tmp_path, "00_a.ipynb", [nbformat.v4.new_markdown_cell("# 0 · First section\ntext"), params, lab_only])
     _executed(tmp_path, "01_b.ipynb", [nbformat.v4.new_markdown_cell("# 1.1 · Second (data)\n## A sub part")])
     (tmp_path / "outputs" / "executed" / "smoke" / "timings_from_scratch.json").write_text(
         json.dumps({"00_a": {"seconds": 600.0}, "01_b": {"seconds": 300.0}}))
@@ -31,10 +37,14 @@ def test_report_merges_sections_in_order_with_working_contents(tmp_path):
     merged = nbformat.read(ipynb, as_version=4)
     titles = [t for _, t in headings(merged.cells)]
     assert titles.index("0 · First section") < titles.index("1.1 · Second (data)") < titles.index("A sub part")
-    assert "secret_parameter" not in ipynb.read_text()
-    header = merged.cells[0].source
-    assert "profile" in header.lower() and "commit" not in header.lower()
-    assert "| 00_a | 10.0 min |" in header and "From scratch (nothing reused) the sections took 15" in header
+    assert "secret_parameter" not in ipynb.read_text() and "only the lab book" not in ipynb.read_text()
+    assert TEAM in merged.cells[0].source
+    provenance = next(c.source for c in merged.cells if c.source.startswith("## Provenance"))
+    assert "commit" not in provenance.lower() and "CPU" in provenance or "GPU" in provenance
+    assert "| 00_a | 10.0 min |" in provenance and "From scratch (nothing reused) the sections took 15" in provenance
+    assert [c.source.splitlines()[0] for c in merged.cells[-3:]] == ["## What was substituted, and why",
+                                                                   "## Provenance", "## The lab book"]
+    assert "(../../outputs/executed/smoke/00_a.html)" in merged.cells[-1].source
     assert [c["id"] for c in merged.cells[:3]] == ["cell-0000", "cell-0001", "cell-0002"]
     # a second assembly of the same notebooks writes the same bytes
     first = (ipynb.read_bytes(), html.read_bytes())
@@ -91,12 +101,13 @@ def test_executed_notebooks_lose_what_changes_on_every_run(tmp_path):
 
 
 
-def test_header_lists_a_timed_build_step_before_the_notebook_it_serves(tmp_path):
+def test_provenance_lists_a_timed_build_step_before_the_notebook_it_serves(tmp_path):
     from pathlib import Path
-    from helpers.report.assemble import header_cell
+    from helpers.report.front_matter import provenance_cell
     executed = [Path(f"{n}.ipynb") for n in ("00_sanity", "02_warmup", "03_grokking")]
-    header = header_cell("quick", executed, {"03_grokking": {"seconds": 60}, "part1_training": {"seconds": 600, "how": "one sweep"},
-                                             "00_sanity": {"seconds": 6}}).source
-    rows = [line.split("|")[1].strip() for line in header.splitlines() if line.startswith("| ") and "min" in line]
+    text = provenance_cell("quick", executed, {"03_grokking": {"seconds": 60}, "part1_training": {"seconds": 600, "how": "one sweep"},
+                                                "00_sanity": {"seconds": 6}}, ROOT).source
+    rows = [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ") and "min" in line]
     assert rows == ["00_sanity", "part1_training", "03_grokking"]
-    assert "| part1_training | 10.0 min | one sweep |" in header
+    assert "| part1_training | 10.0 min | one sweep |" in text
+    assert "- 02_warmup: seeds [0, 1, 2]" in text and "torch 2.13.0" in text

@@ -46,7 +46,7 @@ def machine() -> str:
 
 
 def provenance(profile: str) -> str:
-    """One line stating profile, hardware and software, for figure captions and notebook headers. The commit
-    and the date are not in it: they change with every commit, so a re-render of unchanged results would
-    change every figure; they are in the build's provenance.json (helpers.report.build)."""
-    return f"profile `{profile}` · {machine()}"
+    """What a figure caption or a section says produced it: the profile, no more. The machine and the software are in
+    the report's one provenance section (helpers.report.front_matter), so a re-render on another machine changes
+    that section only, not every caption and figure."""
+    return f"profile {profile}"

@@ -12,83 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 from .build import notebooks, to_html
+from .front_matter import labbook_cell, provenance_cell, substitution_cell, title_cell, toc_cell
 from .profiles import PROFILES
-from ..common.provenance import machine
 from ..common.io import rel, repo_root, write_atomic
 
-def anchor(title: str) -> str:
-    """The id nbconvert gives a markdown heading: spaces become '-'."""
-    return title.strip().replace(" ", "-")
-
-
-def headings(cells: list) -> list[tuple[int, str]]:
-    """(level, text) of every level-1/2 markdown heading, in order."""
-    found = []
-    for cell in cells:
-        if cell.cell_type != "markdown":
-            continue
-        for line in cell.source.splitlines():
-            m = re.match(r"^(#{1,2})\s+(.*\S)\s*$", line)
-            if m:
-                found.append((len(m.group(1)), m.group(2)))
-    return found
-
-
-# timed steps of a build that are not notebooks, and the notebook each runs before (helpers.report.build)
-STEP_BEFORE = {"part1_training": "02_warmup"}
-
-
-def header_cell(profile: str, executed: list[Path], scratch: dict | None = None) -> nbformat.NotebookNode:
-    """The report's first cell: what produced it (profile, hardware, software) and, where recorded, the time
-    each section took from scratch (`make report FRESH=1` copies timings_from_scratch.json next to the executed
-    notebooks). No commit, date or latest run time: those change on every render while the results do not
-    (the build keeps them in provenance.json)."""
-    scratch = scratch or {}
-    # notebooks in report order; a timed step that is not a notebook goes just before the notebook it serves
-    stems = [nb.stem for nb in executed]
-    position = {k: stems.index(STEP_BEFORE.get(k, k)) - (k in STEP_BEFORE) * 0.5 for k in scratch
-                if STEP_BEFORE.get(k, k) in stems}
-    order = sorted(position, key=position.get)
-    rows = "\n".join(f"| {k} | {scratch[k]['seconds'] / 60:,.1f} min | {scratch[k].get('how', 'timed')} |" for k in order)
-    timing = (f"""From scratch (nothing reused) the sections took {sum(t['seconds'] for t in scratch.values()) / 60:,.0f}
-min in all on this machine; a re-render that reuses the stored runs takes a few minutes.
-
-| section | from scratch | how it was measured |
-|---|---|---|
-{rows}""" if scratch else "No from-scratch timing is recorded for this profile (`make report FRESH=1` records one).")
-    models = ("Part 1 trains its own small transformers. Part 2 " +
-              ("trains and serves (through vLLM) the project's own small reasoning model, whose thinking is "
-               "chains of Part 1's modular operations, on held-out chains; the assignment's setting, Qwen3-4B "
-               "on AIME 2024, is the `full` profile on a GPU and did not run here."
-               if profile != "full" else "runs **Qwen3-4B** on **AIME 2024** through vLLM."))
-    text = f"""# Train-time versus test-time compute: grokking and test-time scaling
-
-**Profile** `{profile}` · {machine()}
-
-{models}
-
-{timing}
-
-Every number in this report is computed from the run folders under `outputs/`; re-running
-`make report PROFILE={profile}` regenerates it."""
-    return nbformat.v4.new_markdown_cell(text)
-
-
-def toc_cell(cells: list) -> nbformat.NotebookNode:
-    lines = ["## Contents", ""]
-    for level, title in headings(cells):
-        if title == "Contents":
-            continue
-        indent = "  " if level == 2 else ""
-        lines.append(f"{indent}- [{title}](#{anchor(title)})")
-    return nbformat.v4.new_markdown_cell("\n".join(lines))
+# cells the short report leaves to the lab book (Jupyter Book's tag names), and the notebook plumbing it never shows
+REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters", "colab-setup"}
 
 
 def check_complete(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -105,7 +41,10 @@ def check_complete(nb: nbformat.NotebookNode, path: Path) -> None:
         raise ValueError(f"{path}: papermill recorded an exception; run the build again before assembling")
 
 
-def merge_notebooks(profile: str, root: Path, out_dir: str = "outputs") -> nbformat.NotebookNode:
+def merge_notebooks(profile: str, root: Path, out_dir: str = "outputs", report_dir: Path | None = None
+                    ) -> nbformat.NotebookNode:
+    """The short report: every executed notebook's cells but those its tags leave to the lab book, between the
+    front matter (title, contents) and the closing sections said once (substitution, provenance, lab book)."""
     folder = root / out_dir / "executed" / profile
     executed = [folder / nb.name for nb in notebooks(root)]
     missing = [p.name for p in executed if not p.is_file()]
@@ -118,14 +57,15 @@ def merge_notebooks(profile: str, root: Path, out_dir: str = "outputs") -> nbfor
     for path in executed:
         nb = nbformat.read(path, as_version=4)
         check_complete(nb, path)
-        for cell in nb.cells:
-            tags = cell.metadata.get("tags", [])
-            if "injected-parameters" in tags or "parameters" in tags or "colab-setup" in tags:
-                continue  # parameters are stated in each section's header and in params/; the Colab cell is setup
-            cell.pop("id", None)
-            body.append(cell)
-    merged = nbformat.v4.new_notebook()
-    merged.cells = [header_cell(profile, executed, scratch), toc_cell(body), *body]
+        body += nb.cells
+    merged = nbformat.v4.new_notebook(cells=body)
+    # what the short report shows is chosen by the cells' tags, with nbconvert's own preprocessor
+    merged, _ = TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, remove_input_tags={"remove-input"},
+                                      remove_all_outputs_tags={"remove-output"}, enabled=True).preprocess(merged, {})
+    for cell in merged.cells:
+        cell.pop("id", None)
+    merged.cells = [title_cell(profile), toc_cell(merged.cells), *merged.cells, substitution_cell(profile, root, out_dir),
+                    provenance_cell(profile, executed, scratch, root), labbook_cell(executed, report_dir or root / "report" / profile)]
     merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "title": f"Train-time vs test-time compute ({profile})"}
     for number, cell in enumerate(merged.cells):
@@ -146,7 +86,8 @@ html, body { width: auto !important; margin: 0 !important; padding: 0 !important
 .jp-RenderedImage { break-inside: avoid; }
 .jp-RenderedHTMLCommon table { font-size: 7.5pt !important; border-collapse: collapse; max-width: 100%; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 3px !important; }
-.jp-RenderedHTMLCommon th { white-space: normal !important; overflow-wrap: anywhere; }
+.jp-RenderedHTMLCommon th { white-space: normal !important; overflow-wrap: normal; word-break: normal;
+  hyphens: manual; }
 .jp-RenderedHTMLCommon td { white-space: nowrap !important; }
 .jp-OutputArea-child:has(table) { break-before: avoid; }
 pre { white-space: pre-wrap !important; word-break: break-word; font-size: 8pt; }
@@ -202,7 +143,7 @@ def assemble(profile: str, root: Path | None = None, pdf: bool = True, out_dir: 
     root = root or repo_root()
     out = root / (report_dir or f"report/{profile}")
     out.mkdir(parents=True, exist_ok=True)
-    nb = merge_notebooks(profile, root, out_dir)
+    nb = merge_notebooks(profile, root, out_dir, out)
     ipynb = out / "report.ipynb"
     write_atomic(ipynb, nbformat.writes(nb))
     html = to_html(nb, out / "report.html")
