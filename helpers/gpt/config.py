@@ -25,13 +25,14 @@ CHOICES: dict[str, tuple] = {
     "lr_schedule": ("constant", "cosine"),
     "early_stop_on": ("none", "val_acc", "train_loss"),
     "device": ("cpu", "cuda", "mps", "auto"),
+    "framing": ("bos_eos", "paper"),
 }
 
 # Fields that do not change what is computed: excluded from the hash.
 COSMETIC = {"section", "run_name", "out_dir", "progress", "ckpt_every"}
 # Fields added after runs were stored, with the value that reproduces the earlier behaviour: left out of the hash
 # at that value, so the stored runs keep their ids.
-ADDED_LATER = {"early_stop_hold": 0, "early_stop_horizon": 0}
+ADDED_LATER = {"early_stop_hold": 0, "early_stop_horizon": 0, "framing": "bos_eos"}
 # How a run is executed: also outside the hash, but fixed per profile and written to config.yaml, because on a
 # CPU the thread count changes the last bits of a result (a reduction's order): a run regenerated alone with
 # the same `threads` matches the stored one, however many other runs a sweep had pending.
@@ -49,6 +50,9 @@ class TrainConfig:
     # data
     task: str = "text"
     texts: list[str] = field(default_factory=lambda: ["I love machine learning"])
+    # a modular equation as a sequence: "bos_eos" is BOS a ∘ b = c EOS (loss on c and EOS); "paper" is Power et
+    # al.'s a ∘ b = c, the model reading a ∘ b = and predicting c alone (4 positions instead of 6, no special tokens)
+    framing: str = "bos_eos"
     op: str = "+"
     modulus: int = 97
     train_frac: float = 0.5  # fraction of all equations used for training
@@ -172,6 +176,8 @@ def validate(cfg: TrainConfig) -> None:
         _fail("n_head", cfg.n_head, f"a divisor of d_model={cfg.d_model}")
     if cfg.task == "text" and cfg.loss_mask == "answer":
         _fail("loss_mask", cfg.loss_mask, "'all' or 'skip_first' for task 'text' (it has no '=')")
+    if cfg.framing == "paper" and cfg.task != "modular":
+        _fail("framing", cfg.framing, "'bos_eos' for task 'text' (a string needs its BOS and EOS)")
     if cfg.early_stop_on == "val_acc" and cfg.task == "text":
         _fail("early_stop_on", cfg.early_stop_on, "'none' or 'train_loss' for task 'text' (it has no val split)")
     if cfg.early_stop_horizon and not cfg.early_stop_hold:

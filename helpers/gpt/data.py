@@ -1,7 +1,7 @@
 """Datasets as padded token tensors, loss masks, and the modular-arithmetic equations.
 
-A dataset is a (N, L) LongTensor of right-padded sequences BOS ... EOS PAD...; a model reads
-tokens[:, :-1] and predicts tokens[:, 1:]. Which predictions count in the loss and in the
+A dataset is a (N, L) LongTensor of right-padded sequences BOS ... EOS PAD... (or, with TrainConfig.framing
+"paper", the bare equations a ∘ b = c); a model reads tokens[:, :-1] and predicts tokens[:, 1:]. Which predictions count in the loss and in the
 exact-match accuracy is a boolean mask over those targets (see `loss_mask`).
 """
 from __future__ import annotations
@@ -81,7 +81,7 @@ def loss_mask(tokens: torch.Tensor, tok: Tokenizer, mode: str, skip_first: int =
 def build_tokenizer(cfg: TrainConfig) -> Tokenizer:
     if cfg.task == "text":
         return CharTokenizer.from_texts(cfg.texts)
-    return ArithmeticTokenizer(cfg.modulus)
+    return ArithmeticTokenizer(cfg.modulus, framed=cfg.framing == "bos_eos")
 
 
 def equation_text(a: int, op: str, b: int, c: int | None = None) -> str:
@@ -102,7 +102,7 @@ def build_splits(cfg: TrainConfig, tok: Tokenizer) -> dict[str, Split]:
     for name, items in texts.items():
         if not items:
             continue
-        tokens = pad_batch([tok.encode(t, bos=True, eos=True) for t in items], tok.pad_id)
+        tokens = pad_batch([tok.encode(t, bos=tok.framed, eos=tok.framed) for t in items], tok.pad_id)
         splits[name] = Split(tokens, loss_mask(tokens, tok, cfg.loss_mask, cfg.skip_first))
     return splits
 

@@ -4,7 +4,8 @@
     python -m helpers.gpt.inference --ckpt outputs/checkpoints/grokking_div97.pt --prompt "12/5="
 
 The tokenizer is rebuilt from the checkpoint alone. The prompt is prefixed with BOS; generation stops
-at EOS, at `max_new_tokens`, or at the model's context length.
+at EOS, at `max_new_tokens`, or at the model's context length. A model trained on the paper's bare equations
+(`framing: paper`) reads "41+92=" as it is and writes the one answer token.
 """
 from __future__ import annotations
 
@@ -51,8 +52,11 @@ def generate_ids(model: GPT, prompt_ids: list[int], eos_id: int, max_new_tokens:
 
 
 def complete(model: GPT, tok: Tokenizer, prompt: str, **kwargs) -> str:
-    """Text completion of `prompt` (BOS prepended, special tokens dropped from the output)."""
-    return tok.decode(generate_ids(model, tok.encode(prompt, bos=True), tok.eos_id, **kwargs))
+    """Text completion of `prompt` (BOS prepended, special tokens dropped from the output). A model trained on
+    unframed equations (no BOS or EOS) reads the bare prompt and writes its one answer token."""
+    if not tok.framed:
+        kwargs["max_new_tokens"] = 1
+    return tok.decode(generate_ids(model, tok.encode(prompt, bos=tok.framed), tok.eos_id, **kwargs))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,6 +17,7 @@ class Tokenizer:
 
     symbols: list[str]
     joiner: str = ""
+    framed: bool = True  # a sequence is BOS ... EOS; an unframed one is the bare tokens (its answer is one token)
 
     def __init__(self) -> None:
         self.itos: list[str] = list(SPECIALS) + list(self.symbols)
@@ -78,10 +79,11 @@ class ArithmeticTokenizer(Tokenizer):
     OPERATORS = ("+", "-", "/")
     _piece = re.compile(r"\d+|[+\-/=]")
 
-    def __init__(self, modulus: int) -> None:
+    def __init__(self, modulus: int, framed: bool = True) -> None:
         if modulus < 2:
             raise ValueError(f"modulus must be >= 2, got {modulus}")
         self.modulus = modulus
+        self.framed = framed  # False: equations are read without BOS and EOS (TrainConfig.framing "paper")
         self.symbols = [str(r) for r in range(modulus)] + list(self.OPERATORS) + ["="]
         super().__init__()
 
@@ -105,7 +107,7 @@ class ArithmeticTokenizer(Tokenizer):
         return pieces
 
     def spec(self) -> dict[str, Any]:
-        return {"kind": "arithmetic", "modulus": self.modulus}
+        return {"kind": "arithmetic", "modulus": self.modulus} | ({} if self.framed else {"framed": False})
 
 
 def tokenizer_from_spec(spec: dict[str, Any]) -> Tokenizer:
@@ -114,5 +116,5 @@ def tokenizer_from_spec(spec: dict[str, Any]) -> Tokenizer:
     if kind == "char":
         return CharTokenizer(spec["chars"])
     if kind == "arithmetic":
-        return ArithmeticTokenizer(int(spec["modulus"]))
+        return ArithmeticTokenizer(int(spec["modulus"]), framed=spec.get("framed", True))
     raise ValueError(f"unknown tokenizer kind {kind!r}; allowed: 'char', 'arithmetic'")
