@@ -1,16 +1,23 @@
-"""The paragraphs of Part 2 (helpers/part2/prose.py) on small synthetic numbers: each branch of a sentence."""
+"""The paragraphs of Part 2 (helpers/part2/prose.py for 2.1-2.2, prose_traces.py for 2.3-2.4) on small synthetic
+numbers: each sentence as written when its condition holds, and marked as unsupported, with its evidence, when not."""
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.part2 import prose
+from helpers.part2 import prose, prose_traces
+from helpers.report.claims import UNSUPPORTED, claims_in
+
+
+def counted(text: str) -> tuple[int, int]:
+    """(claims, unsupported claims) in a paragraph."""
+    return claims_in(text)
 
 
 def test_sampling_and_header_lines():
     assert prose.sampling_text({"temperature": 0.6, "top_p": 0.95}) == "temperature 0.6, top_p 0.95"
-    assert prose.header_text("B", "profile `x`", "read back.") == "B\n\n**Run:** profile `x`. read back."
+    assert prose.header_text("B", "profile x", "read back.") == "B\n\n**Run:** profile x. read back."
     assert prose.header_text("B", "p", "read back.", {"top_k": 20}) == "B\n\n**Run:** p. **Sampling:** top_k 20. read back."
 
 
@@ -23,145 +30,220 @@ def test_model_origin_quotes_the_training_run():
                           summary={"n_params": 1234567, "train_seconds": 90, "tokens": 2.5e6, "train_flops": 3.4e13})
     text = prose.model_origin_text(run, "outputs/reasoner/r1")
     assert "(run folder `outputs/reasoner/r1`): 1,234,567 parameters, trained 3,000 steps in 1.5 min" in text
-    assert "Checkpoints at steps 1,000, 3,000." in text and "k = 2–8 operands, 10% with a wrong step" in text
-    assert text.endswith("chains of at most 8 operands.")
+    assert "Checkpoints at steps 1,000, 3,000." in text and "CPU" not in text
 
 
-def _wide():
-    return pd.DataFrame({"thinking on": [1.0, 0.5], "thinking off": [0.9, 0.1]}, index=pd.Index([2, 3], name="k"))
+# ------------------------------------------------------------------------------------------------- 2.1
+
+ON, OFF = {"exact": 0.938, "flexible": 0.94}, {"exact": 0.076, "flexible": 0.08}
 
 
-def test_greedy_by_difficulty_names_where_each_side_wins():
-    lengths = pd.Series([6.0, 12.4], index=pd.Index([2, 3], name="k"))
-    text = prose.greedy_by_difficulty_text(_wide(), [], [], lengths)
-    assert text.startswith("Thinking on: k = 2: 100%, k = 3: 50%. Thinking off: k = 2: 90%, k = 3: 10%.")
-    assert "at k = none; elsewhere" in text and "directly" not in text
-    assert "6, 12 tokens for k = 2–3 (one step of the chain is 6 tokens" in text
-    text = prose.greedy_by_difficulty_text(_wide(), [3], [2], lengths)
-    assert "at k = 3; answering directly is better beyond noise at k = 2; elsewhere" in text
+def test_greedy_accuracy_claims_thinking_wins_at_every_k_only_when_every_k_is_apart():
+    text = prose.greedy_accuracy_text(ON, OFF, 210, [2, 3, 4], [2, 3, 4], 1 / 23)
+    assert text.startswith("**Greedy accuracy with and without thinking.** With thinking, greedy decoding solves "
+                           "93.8% of the 210 problems under exact_match and 94.0% under flexible_extract; without "
+                           "thinking, 7.6% and 8.0%.")
+    assert counted(text) == (2, 0) and "stays below twice the 4.3% of a uniform guess" in text
+    text = prose.greedy_accuracy_text(ON, OFF | {"exact": 0.2}, 210, [2, 4], [2, 3, 4], 1 / 23)
+    assert counted(text) == (2, 2) and f"[{UNSUPPORTED}: intervals apart at k = 2, 4 of 2–4]" in text
+    assert "20.0% against 8.7%" in text
 
 
-def test_greedy_summary_quotes_both_graders_and_the_cap():
-    on = pd.Series({"exact_acc": 0.5, "flexible_acc": 0.75, "problems": 8})
-    off = pd.Series({"exact_acc": 0.125, "flexible_acc": 0.25, "problems": 8})
-    numbers = {"mean": 40.2, "median": 38, "min": 10, "max": 96, "cut": 0.25, "boxed": 0.9, "numbers": 1.0,
-               "disagree": 2}
-    text = prose.greedy_summary_text(on, off, numbers, 1000, 16)
-    assert text.startswith("With thinking on, greedy decoding scores 50.0% under `exact_match` and 75.0% under "
-                           "`flexible_extract`; with thinking off, 12.5% and 25.0% (8 problems).")
-    assert "range 10–96); 25% of the problems hit the 1,000-token cap" in text
-    assert "A `\\boxed{}` answer was found in 90% of the 16 samples" in text and "disagree on 2 sample(s)." in text
+def test_greedy_accuracy_without_difficulty_levels_compares_the_overall_numbers():
+    text = prose.greedy_accuracy_text(ON, OFF, 30, [], [], None)
+    assert "Thinking adds +86.2 points." in text and counted(text) == (1, 0) and "guess" not in text
+    assert counted(prose.greedy_accuracy_text(OFF, ON, 30, [], [], None)) == (1, 1)
 
 
-def test_disagreement_says_what_each_grader_read():
+def test_thinking_lengths_say_the_comb_is_the_chain_lengths_only_when_every_trace_is_one_pass():
+    lengths = pd.Series([6] * 3 + [12] * 3 + [18] * 3)
+    text = prose.thinking_lengths_text(lengths, 128, 0.0, 1.0)
+    assert "lasts 12 tokens on average (median 12, range 6–18); <span" in text
+    assert ">none reaches the 128-token cap.</span>" in text
+    assert "a comb with 3 problems at each multiple of 6 from 6 to 18" in text and counted(text) == (2, 0)
+    text = prose.thinking_lengths_text(lengths, 128, 0.25, 0.9)
+    assert counted(text) == (2, 2) and "[Not supported by this run: 25.0% cut by the cap]" in text
+    assert counted(prose.thinking_lengths_text(lengths, 128, 0.0, None)) == (1, 0)
+
+
+def test_graders_agree_only_when_no_sample_is_scored_differently():
+    text = prose.graders_text(420, 0, 1.0)
+    assert "exact_match takes the last `\\boxed{…}`" in text and "agree on all 420 greedy samples" in text
+    assert counted(text) == (1, 0)
+    assert counted(prose.graders_text(420, 3, 0.95)) == (1, 1)
+
+
+def test_lab_book_disagreement_and_trace():
     row = pd.Series({"problem_id": "k3-0", "condition": "thinking on", "gold": 7, "exact_answer": np.nan,
                      "flexible_answer": 7.0, "flexible_correct": True, "answer_text": "it is 7"})
-    text = prose.disagreement_text(row)
-    assert "exact_match read nothing, flexible_extract read 7: only `flexible_extract` counts it correct" in text
-    assert text.endswith("```text\nit is 7\n```")
-    row = row.copy()
-    row["exact_answer"], row["flexible_answer"], row["flexible_correct"] = 7.0, 3.0, False
-    assert "exact_match read 7, flexible_extract read 3: only `exact_match`" in prose.disagreement_text(row)
-
-
-def test_greedy_trace_marks_the_cap_and_the_grades():
+    assert "exact_match read nothing, flexible_extract read 7: only `flexible_extract`" in prose.disagreement_text(row)
     problem = SimpleNamespace(id="k2-0", problem="3+4", answer=7)
     sample = pd.Series({"thinking_tokens": 6, "thinking_cut": True, "thinking_text": "3+4=7", "answer_tokens": 3,
                         "exact_correct": True, "flexible_correct": False, "answer_text": "\\boxed{7}"})
     text = prose.greedy_trace_text(problem, sample, "outputs/t.jsonl")
-    assert text.startswith("**k2-0** — 3+4 (gold 7)\n\n*Thinking* (6 tokens, cut by the cap):")
-    assert "exact_match ✓, flexible_extract ✗" in text and text.endswith("Traces: `outputs/t.jsonl`.")
-    sample["thinking_cut"] = False
-    assert "(6 tokens):" in prose.greedy_trace_text(problem, sample, "t")
+    assert "(6 tokens, cut by the cap)" in text and "exact_match ✓, flexible_extract ✗" in text
 
 
-def test_staircase_skips_a_k_no_budget_holds_and_adds_waits_only_under_wait():
-    wide = pd.DataFrame({6: [0.0, 0.1], 12: [1.0, 0.2], 24: [1.0, 0.3]},
-                        index=pd.MultiIndex.from_tuples([("stop", 2), ("stop", 9)], names=["mode", "k"]))
-    text = prose.staircase_text(wide, {2: 6, 9: None}, ["stop"], 6, 24, None)
-    assert text.endswith(":\n\n- **Stop**: k = 2: 0% → 0% (at 6) → 100%")
-    waits = pd.Series([0.5, 2.25], index=pd.Index([12, 24], name="budget"))
-    text = prose.staircase_text(wide, {2: 12}, ["stop"], 6, 24, waits)
-    assert "k = 2: 0% → 100% (at 12) → 100%" in text
-    assert "\n\nWait forced 0.5, 2.2 Waits per sample on average at budgets 12, 24." in text
+# ------------------------------------------------------------------------------------------------- 2.2
+
+def test_scaling_setup_states_the_budget_mapping_only_for_a_stand_in():
+    text = prose.scaling_setup_text(10080, 3360, 210, 3, [6, 96], 48, 16, {"par_budget": 4000})
+    assert text.startswith("**What ran.** 10,080 sequential samples (210 problems, 3 seeds, budgets 6–96")
+    assert "the per-sample budget 48 stands for the assignment's 4,000, about 83 of its tokens" in text
+    assert "stands for" not in prose.scaling_setup_text(10, 10, 30, 1, [1024, 32000], 4000, 8, None)
 
 
-def _questions(seq_acc=0.5, seq_std=0.05, lo=0.3, hi=0.45, m1_majority=0.4, top_majority=0.3, best=0.9, maj=0.5):
-    rules = ["maj@m", "majority", "best-of-m"]
-    return {"top_budget": 1024, "best_mode": "wait", "seq_acc": seq_acc, "seq_std": seq_std, "seq_tokens": 900.4,
-            "matched_m": 4, "matched_tokens": 880.0, "at": pd.Series([0.4, 0.35, 0.8], index=rules),
-            "at_lo": pd.Series([lo, 0, 0], index=rules), "at_hi": pd.Series([hi, 0, 0], index=rules),
-            "m1": pd.Series([0.3, m1_majority, 0.3], index=rules), "m_max": 8,
-            "top": pd.Series([maj, top_majority, best], index=rules), "seq_seconds": 2.5, "par_seconds": 0.75}
+def _stair(**changes):
+    dip = {"k": 4, "from_budget": 18, "from_acc": 0.99, "to_budget": 24, "to_acc": 0.67, "apart": True,
+           "top_acc": 0.97, "top_budget": 96}
+    return {"below_max": 0.07, "at_min": 0.59, "at_max": 0.99, "dip": dip, "cut_rechecks": 194, "cut_right": 1,
+            "wait_exact_min": 0.8, "wait_exact_ks": [2, 3], "wait_other_max": 0.07, "waits_low": 0.14,
+            "waits_top": 5.49, "waits_budgets": (12, 96)} | changes
 
 
-@pytest.mark.parametrize("lo, hi, verdict", [
-    (0.61, 0.8, "parallel sampling with plurality voting (maj@m) is more accurate"),
-    (0.2, 0.39, "sequential scaling is more accurate than parallel voting"),
-    (0.39, 0.61, "the two are within noise of each other")])
-def test_the_voting_verdict_needs_the_intervals_apart(lo, hi, verdict):
-    said, noise = prose.voting_verdict(_questions(lo=lo, hi=hi), problems=40)
-    assert said.startswith(verdict)
-    assert noise == (f"(sequential ± 2 std over seeds: 40.0%–60.0%; maj@m 95% bootstrap interval {lo:.1%}–{hi:.1%}; "
-                     "one problem is 2.50 points)")
+def test_staircase_claims_the_jump_the_dip_and_waits_single_budget():
+    text = prose.staircase_text(_stair())
+    assert "scores at most 7%; at it, 59%–99%." in text and "k = 4 falls from 99% at 18 tokens to 67% at 24" in text
+    assert "Wait forces 0.1 Waits per sample on average at 12 tokens, 5.5 at 96." in text and counted(text) == (3, 0)
+    text = prose.staircase_text(_stair(cut_right=50, below_max=0.3))
+    assert counted(text) == (3, 2) and "50 of 194 cut re-checks right" in text
+    assert counted(prose.staircase_text(_stair(dip=None, wait_exact_ks=[]))) == (1, 0)
 
 
-def test_three_questions_text_branches():
-    text = prose.three_questions_text(_questions(), "exact", 40, 128)
-    assert text.startswith("\nNumbers below use the **exact** grader.\n\n**1. If total compute is what counts.**")
-    assert text.endswith("the problems that need it.\n") and "\n " not in text  # no indentation left
-    assert "intervention, Wait, scores 50.0% using 900 thinking tokens" in text
-    assert "overall it falls here, from 40.0% at m = 1 to\n30.0% at m = 8" in text
-    assert "(m = 8), far above every deployable\nrule — the gap between best-of-m and maj@m at m = 8 is 40 points." in text
-    assert "0.75 s per parallel\nsample versus 2.50 s per sequential sample" in text
-    text = prose.three_questions_text(_questions(top_majority=0.5, best=0.55), "flexible", 40, 128)
-    assert "grader (exact_match is 0 everywhere in this run" in text
-    assert "overall it rises here" in text and "close to every deployable" in text
+def _compute(**changes):
+    return {"seq_mode": "stop", "seq_budget": 96, "seq_acc": 0.868, "seq_lo": 0.791, "seq_hi": 0.945,
+            "seq_tokens": 28.7, "top_budget": 96, "stop_tokens": 28.7, "wait_acc": 0.01, "wait_hi": 0.02,
+            "near_m": 1, "near_tokens": 26.5, "near_acc": 0.82, "near_lo": 0.771, "near_hi": 0.867, "reach_m": 2,
+            "reach_tokens": 52.9, "peak_m": 11, "peak_acc": 0.938, "peak_lo": 0.91, "peak_tokens": 291.1,
+            "m_max": 16, "last_acc": 0.928} | changes
 
 
-def test_latency_text_states_the_speed_up_and_the_timings():
-    measured = {"hardware": "CPU: x (2 threads)", "backend": "hf", "long_budget": 512, "one_long_s": 3.0, "m": 8,
-                "short_budget": 64, "many_short_s": 1.2, "timings": {"one_long": [3.0, 3.1], "many_short": [1.2, 1.25]}}
-    text = prose.latency_text(measured)
-    assert text.startswith("On CPU: x (2 threads) through `hf`: one sample of 512 thinking tokens took **3.00 s**; "
-                           "8 concurrent samples of 64 tokens took **1.20 s** (2.5× faster")
-    assert "timings 3.00, 3.10 s and 1.20, 1.25 s)." in text
+def test_compute_answer_names_sequential_while_parallel_needs_more_tokens():
+    text = prose.compute_answer_text(_compute())
+    assert text.startswith("**What is better if you care about total compute?** <span")
+    assert "Stop at 96 tokens reaches 86.8% with 29 thinking tokens per problem, while parallel voting (maj@m) needs " \
+           "m = 2 samples, 53 tokens, to match it." in text and counted(text) == (4, 0)
+    text = prose.compute_answer_text(_compute(reach_tokens=20.0, near_hi=0.7, peak_acc=0.8))
+    assert counted(text) == (4, 3) and "never matches" not in text
+    assert "parallel voting (maj@m) never matches it" in prose.compute_answer_text(_compute(reach_m=None))
 
 
-def test_qualitative_sentences():
-    assert prose.grader_choice_text("exact") == "Grader used throughout: **exact**."
-    assert "the model never writes `\\boxed{}`)." in prose.grader_choice_text("flexible")
-    assert "goes from unsolved to solved as" in prose.no_flips_text("a")
-    assert "goes from solved to unsolved as" in prose.no_flips_text("b")
-    row = pd.Series({"budget": 64.0, "thinking_text": "t", "answer_text": " a "})
-    assert prose.budget_trace_text(row) == "*Budget 64* — thinking:\n\n```text\nt\n```\nfinal answer:\n\n```text\na\n```"
+MEASURED = {"backend": "vllm", "long_budget": 384, "one_long_s": 0.18, "m": 8, "short_budget": 48,
+            "many_short_s": 0.12, "timings": {"one_long": [0.17, 0.18], "many_short": [0.11, 0.12]}}
 
 
-def test_parallel_only_example_quotes_the_first_problem():
-    first = pd.Series({"problem_id": "k4-1", "gold": 5, "parallel_answers": [5, 5, 2], "sequential_rate": 1 / 3})
-    best = pd.Series({"m": 3, "thinking budget": 96, "intervention": "stop", "first": first})
-    assert prose.parallel_only_text(best) == ("Example: **k4-1** (gold 5) — the 3 parallel answers were [5, 5, 2]; the "
-                                              "sequential run at 96 tokens (stop) solved it in 33% of its seeds.")
+def test_latency_answer_uses_the_measured_wall_clock_of_one_answer():
+    text = prose.latency_answer_text(_compute(), MEASURED)
+    assert "8 concurrent samples of 48 tokens took 0.12 s against 0.18 s for one sample of 384 tokens, 1.5× faster" in text
+    assert "maj@m 92.8% at m = 16 against 86.8%" in text and counted(text) == (3, 0)
+    assert counted(prose.latency_answer_text(_compute(last_acc=0.5), MEASURED | {"many_short_s": 0.3})) == (3, 3)
+    lab = prose.latency_text(MEASURED)
+    assert "a latency" in lab and "0.17, 0.18 s and 0.11, 0.12 s" in lab and "CPU" not in lab
 
 
-def test_diversity_text_averages_the_right_share_only_where_some_sample_is_right():
-    div = pd.DataFrame({"distinct_answers": [1, 3, 4], "top_answer_share": [1.0, 0.5, 0.25],
-                        "trace_similarity": [0.9, 0.3, 0.3], "correct_share": [1.0, 0.5, 0.0]})
-    text = prose.diversity_text(div, [0.1, 0.2], 4)
-    assert text.startswith("Across 3 problems the 4 samples give 2.7 distinct answers on average (median 3)")
-    assert "holds 58% of the samples" in text and "share 0.50 of their word trigrams (Jaccard), against 0.15" in text
-    assert "On the 2 problems where at least one sample is right, the right answer is held by 75%" in text
+def test_oracle_answer_is_cheap_and_beyond_the_vote_only_when_the_numbers_say_so():
+    oracle = {"m_max": 16, "best1": 0.82, "best": 0.98, "best_lo": 0.962, "vote": 0.928, "vote_hi": 0.957,
+              "samples": 1.93, "tokens": 58.3}
+    text = prose.oracle_answer_text(oracle, _compute())
+    assert "costs 1.9 samples, 58 thinking tokens per problem" in text and counted(text) == (3, 0)
+    assert counted(prose.oracle_answer_text(oracle | {"best_lo": 0.9, "tokens": 400.0}, _compute())) == (3, 3)
 
 
-def test_strategies_summary_judges_each_strategy_by_its_paired_interval():
-    rows = [("B", 64, "maj@m", 0.5, 0.0, np.nan, np.nan, np.nan), ("X", 64, "maj@m", 0.6, 0.1, 0.1, 0.02, 0.2),
-            ("Y", 64, "maj@m", 0.45, -0.05, -0.05, -0.2, 0.1), ("X", 64, "best-of-m", 0.9, 0.1, 0.1, 0.0, 0.2)]
-    table = pd.DataFrame(rows, columns=["strategy", "total budget", "rule", "accuracy", "vs baseline", "paired Δ",
-                                        "paired lo", "paired hi"])
-    text = prose.strategies_summary_text(table, [64, 128], "B", 20)
-    assert text.startswith("At a total of 64 thinking tokens the best maj@m accuracy is 60.0% (X; baseline 50.0%). ")
-    assert "X: 60.0% (+10.0%); paired on the same problems +10.0%, 95% interval +2.0% to +20.0%: beyond noise." in text
-    assert "Y: 45.0% (-5.0%); paired on the same problems -5.0%, 95% interval -20.0% to +10.0%: within noise." in text
-    assert "128" not in text  # a total with no rows is skipped
-    assert text.endswith(" With 20 problems one problem is 5.0%; a paired interval that contains zero is not evidence "
-                         "of a difference.")
+# ------------------------------------------------------------------------------------------------- 2.3
+
+def _sample(budget, thinking, answer, correct, **more):
+    return pd.Series({"problem_id": "k3-000", "budget": budget, "seed": 0, "gold": 20, "thinking_text": thinking,
+                      "exact_answer": answer, "exact_correct": correct} | more)
+
+
+def test_setup_and_flip_lines():
+    assert "at least two of its 3 seeds solve it" in prose_traces.qualitative_setup_text("exact", 3, "t.md")
+    assert "its one seed solves it" in prose_traces.qualitative_setup_text("flexible", 1, "t.md")
+    line = prose_traces.flip_line("15+1-19 (mod 23)", _sample(6, "15+1=16\n", 16.0, False),
+                                  _sample(96, "15+1=16\n16-19=20\n", 20.0, True), "exact")
+    assert line == ("- **k3-000** `15+1-19 (mod 23)`, gold 20, seed 0: at 6 tokens `15+1=16` → 16 ✗; at 96 tokens "
+                    "`15+1=16 · 16-19=20` → 20 ✓")
+
+
+def test_gained_says_the_strategy_is_unchanged_only_when_every_sample_is_the_chain():
+    ev = {"gained": 157, "samples": 471, "chain": 1.0, "plain": 0.83, "rechecks": 0.17}
+    text = prose_traces.gained_text(ev, "stop", 6, 96, ["- one", "- two"])
+    assert "Stop gains 157 problems between 6 and 96 tokens, and all 471 of their samples at 96 are that chain" in text
+    assert text.endswith("\n\n- one\n- two") and counted(text) == (1, 0)
+    assert counted(prose_traces.gained_text(ev | {"chain": 0.9}, "stop", 6, 96, [])) == (1, 1)
+
+
+def test_lost_explains_lucky_partial_chains_cut_rechecks_and_forced_waits():
+    examples = [{"problem_id": "k6-029", "low": 6, "pass": 30}]
+    forced = pd.Series({"problem_id": "k2-000", "budget": 96, "waits": 20, "gold": 17, "exact_answer": np.nan,
+                        "exact_correct": False, "thinking_text": "14+3=17\nWait\n14+3=17\nWait+Wait"})
+    text = prose_traces.lost_text(examples, ["- k6-029"], _stair(), forced, 23)
+    assert "(a uniform guess is right 4% of the time)" in text and "\n\n- k6-029\n\n" in text
+    assert "193 of the 194 Stop samples cut that way answer wrongly" in text
+    assert "gave no readable answer (gold 17): `14+3=17 · Wait · 14+3=17 · Wait+Wait`" in text
+    assert counted(text) == (3, 0)
+    text = prose_traces.lost_text([{"problem_id": "k2-1", "low": 12, "pass": 6}], [], _stair(cut_right=100), None, 23)
+    assert counted(text) == (2, 2) and "k2-1: low budget 12, one pass 6" in text
+    assert counted(prose_traces.lost_text(examples, [], None, None, None)) == (1, 0)
+
+
+def test_parallel_only_answers_yes_and_why():
+    table = pd.DataFrame({"intervention": ["stop", "stop", "wait", "wait"], "thinking budget": [48, 96, 48, 96],
+                          "m": [1, 2, 1, 2], "parallel-only problems": [4, 8, 141, 181]})
+    one = {"problems": 4, "m": 1, "seq_once": 3, "cut": 0, "tie": 0}
+    two = {"problems": 8, "m": 2, "seq_once": 7, "cut": 5, "tie": 3}
+    text = prose_traces.parallel_only_answer_text(table, 210, one, two, {48: 0.016, 96: 0.01}, 0.818, 48)
+    assert "(Stop: 4 at n = 48 (m = 1), 8 at n = 96 (m = 2); Wait: 141 at n = 48 (m = 1), 181 at n = 96 (m = 2))" in text
+    assert "in 5 of the 8 problems one sample had no answer" in text and counted(text) == (4, 0)
+    text = prose_traces.parallel_only_answer_text(table.assign(**{"parallel-only problems": [0, 0, 10, 10]}), 210,
+                                                  one | {"seq_once": 0}, two | {"cut": 0}, {48: 0.5}, 0.818, 48)
+    assert counted(text) == (4, 4)
+
+
+def test_diversity_answer_says_hardly_only_for_a_concentrated_pool():
+    ev = {"problems": 210, "distinct": 2.0, "distinct_median": 2, "top_share": 0.84, "same": 0.9, "cross": 0.02,
+          "some_right": 206, "right_share": 0.83, "chain": 1.0, "rechecks": 0.16}
+    text = prose_traces.diversity_answer_text(ev, 16, 11.7, 23)
+    assert text.startswith("**Do the parallel traces lead to diverse answers or solving strategies?** <span")
+    assert "against 11.7 for uniform guesses among the 23 residues" in text and counted(text) == (3, 0)
+    text = prose_traces.diversity_answer_text(ev | {"distinct": 9.0, "same": 0.3, "chain": 0.2}, 16, None, None)
+    assert counted(text) == (3, 3) and "residues" not in text.split("Not supported")[0]
+
+
+# ------------------------------------------------------------------------------------------------- 2.4
+
+def _strategies(long_lo=-0.076, hot_hi=-0.057):
+    def at(delta, lo, hi):
+        return {"acc": 0.9 + delta, "m": 4, "delta": delta, "lo": lo, "hi": hi, "better": lo > 0, "worse": hi < 0}
+    return {"hot": {192: at(-0.10, -0.143, hot_hi), 384: at(-0.019, -0.043, 0.0)},
+            "long": {192: at(-0.029, long_lo, 0.014), 384: at(0.014, -0.019, 0.043)},
+            "wait": {192: at(-0.86, -0.91, -0.81), 384: at(-0.88, -0.92, -0.83)}}
+
+
+LABELS = {"baseline": "baseline", "hot": "T=1.0", "long": "half, twice (Stop)", "wait": "hybrid (Wait)"}
+KINDS = {"hot": "sampling", "long": "budget", "wait": "wait"}
+SINGLE = {"baseline": 0.818, "hot": 0.735, "long": 0.872, "wait": 0.012}
+DISTINCT = {"baseline": 2.0, "hot": 2.4, "long": 1.8, "wait": 1.0}
+
+
+def test_strategies_answer_no_improvement_the_closest_and_why():
+    text = prose_traces.strategies_answer_text(_strategies(), KINDS, LABELS, SINGLE, DISTINCT, [16000, 32000])
+    assert text.startswith("**How much better does the curve get at 192 and 384 total thinking tokens (standing for "
+                           "the assignment's 16,000 and 32,000)?**")
+    assert "The closest is half, twice (Stop): -2.9 points at 192 (-7.6 to +1.4) and +1.4 points at 384" in text
+    assert "(2.4 distinct answers per problem, against 2.0)" in text and "loses up to 10.0 points" in text
+    assert "Forcing Wait inside each sample (hybrid (Wait)) collapses" in text and counted(text) == (4, 0)
+
+
+def test_strategies_answer_marks_an_improvement_it_did_not_expect():
+    text = prose_traces.strategies_answer_text(_strategies(long_lo=0.01), KINDS, LABELS,
+                                               SINGLE | {"hot": 0.9, "wait": 0.5}, DISTINCT, None)
+    assert "standing for" not in text and counted(text) == (4, 4)
+    only = prose_traces.strategies_answer_text({"baseline": {}}, {}, LABELS, SINGLE, DISTINCT, None)
+    assert counted(only) == (1, 1)
+
+
+@pytest.mark.parametrize("totals, said", [([192, 384], "either total"), ([192], "these totals")])
+def test_strategies_answer_counts_the_totals(totals, said):
+    ev = {n: {t: by[t] for t in totals} for n, by in _strategies().items()}
+    assert said in prose_traces.strategies_answer_text(ev, KINDS, LABELS, SINGLE, DISTINCT, None)

@@ -102,17 +102,16 @@ def test_flip_examples_prefer_the_widest_budget_pair_and_pick_grader():
 
 # ------------------------------------------------------------------ the numbers the notebooks phrase (moved from them)
 
-def test_three_questions_matches_the_parallel_point_closest_in_tokens():
-    from helpers.part2.analysis import three_questions
+def test_compute_evidence_finds_the_best_sequential_point_and_what_parallel_needs_to_match_it():
+    from helpers.part2.evidence import compute_evidence
     seq = pd.DataFrame([_row(p, b, s, b == 64 and s == 0, b) for p in ("p1", "p2") for b in (32, 64) for s in (0, 1)]
                        + [_row(p, b, s, False, b, mode="wait") for p in ("p1", "p2") for b in (32, 64) for s in (0, 1)])
     pool = pd.DataFrame([_row(p, 32, s, s < 2, 32) for p in ("p1", "p2") for s in range(4)])
     seq_curve, par_curve = sequential_curve(seq), parallel_curve(pool, [1, 2, 3, 4], n_boot=20)
-    q = three_questions(seq_curve, par_curve, "exact", {"sequential_stop": 2.0, "sequential_wait": 4.0, "parallel": 1.0},
-                        ["sequential_stop", "sequential_wait"], "parallel")
-    assert q["top_budget"] == 64 and q["best_mode"] == "stop" and q["seq_acc"] == pytest.approx(0.5)
-    assert q["matched_m"] == 2 and q["seq_seconds"] == 3.0 and q["par_seconds"] == 1.0
-    assert q["m_max"] == 4 and q["top"]["best-of-m"] == 1.0
+    q = compute_evidence(seq_curve, par_curve, "exact")
+    assert (q["seq_mode"], q["seq_budget"], q["top_budget"]) == ("stop", 64, 64) and q["seq_acc"] == pytest.approx(0.5)
+    assert q["near_m"] == 2 and q["reach_m"] == 1 and q["reach_tokens"] == 32  # one sample is right half the time
+    assert q["wait_acc"] == 0 and q["stop_tokens"] == 64 and q["m_max"] == 4
 
 
 def test_strategy_table_reads_each_curve_at_the_total_budgets_against_the_baseline():
@@ -127,14 +126,16 @@ def test_strategy_table_reads_each_curve_at_the_total_budgets_against_the_baseli
 
 
 def test_flips_and_parallel_only_tables():
-    from helpers.part2.analysis import flip_pair, flip_summary, flips_across_modes, parallel_only_table
+    from helpers.part2.analysis import flip_pair, flip_seed, flips_across_modes, parallel_only_table
     seq = pd.DataFrame([_row("p1", 16, 0, False, 16), _row("p1", 64, 0, True, 40),
                         _row("p2", 16, 0, True, 10), _row("p2", 64, 0, True, 10)])
     gained = flips_across_modes(seq, ["stop", "wait"], "gained", "exact")
     assert [e["problem_id"] for e in gained] == ["p1"]
     low, high = flip_pair(seq, gained[0], seed=0)
     assert (low.budget, high.budget) == (16, 64)
-    assert flip_summary(seq, [], 0, "exact") == "none found" and "p1 (stop, 16→64 tokens)" in flip_summary(seq, gained, 0, "exact")
+    seeds = pd.concat([seq.assign(seed=1), seq[seq.problem_id == "p1"].assign(seed=2)]).reset_index(drop=True)
+    seeds.loc[(seeds.seed == 1) & (seeds.problem_id == "p1"), "exact_correct"] = True  # seed 1 solves p1 at both
+    assert flip_seed(seeds, gained[0], "a", "exact") == 2 and flip_seed(seeds, gained[0], "b", "exact") == 1
     pool = pd.DataFrame([_row(p, 16, s, True, 16) for p in ("p1", "p2") for s in range(4)])
     table = parallel_only_table(seq, pool, ["stop"], [16, 64], 16, "exact")
     assert list(table["thinking budget"]) == [16, 64] and list(table.m) == [1, 4]

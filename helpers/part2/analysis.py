@@ -120,6 +120,11 @@ def flip_examples(df: pd.DataFrame, mode: str, kind: str, k: int = 2, grader: st
     return found
 
 
+def _integer(value) -> int | None:
+    """An extracted answer as the integer it is (the sample tables hold floats, NaN for no answer)."""
+    return None if pd.isna(value) else int(value)
+
+
 def trace_features(row: pd.Series, grader: str = "exact") -> dict:
     """What a reader compares between two traces of one problem: length, Waits, cut, how many numbers and
     equations the thinking writes, and the answers."""
@@ -127,7 +132,7 @@ def trace_features(row: pd.Series, grader: str = "exact") -> dict:
     return {"budget": int(row["budget"]), "seed": int(row["seed"]), "thinking tokens": int(row["thinking_tokens"]),
             "waits": int(row["waits"]), "cut by budget": bool(row["thinking_cut"]),
             "numbers written": len(re.findall(r"\d+(?:\.\d+)?", text)), "equations": text.count("="),
-            "answer (exact)": row["exact_answer"], "answer (flexible)": row["flexible_answer"],
+            "answer (exact)": _integer(row["exact_answer"]), "answer (flexible)": _integer(row["flexible_answer"]),
             "correct": bool(row[f"{grader}_correct"])}
 
 
@@ -148,26 +153,6 @@ def curve_grader(seq_curve: pd.DataFrame, par_curve: pd.DataFrame) -> str:
     return "flexible" if exact_zero else "exact"
 
 
-def three_questions(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, grader: str, seconds: dict[str, float],
-                    seq_names: Sequence[str], par_name: str) -> dict:
-    """2.2's three questions in numbers: the best sequential intervention at the largest budget, the parallel
-    point closest to it in thinking tokens, the parallel curve's ends, and seconds per sample of each kind."""
-    top_budget = seq_curve.budget.max()
-    at_top = seq_curve[seq_curve.budget == top_budget].set_index("mode")
-    best_mode = at_top[f"{grader}_mean"].idxmax()
-    seq_acc, seq_tokens = at_top.loc[best_mode, f"{grader}_mean"], at_top.loc[best_mode, "thinking_tokens"]
-    par = par_curve[par_curve.grader == grader]
-    matched = par.iloc[(par.thinking_tokens - seq_tokens).abs().argsort().iloc[0]]  # the closest point (first on ties)
-    matched_m = int(matched.m)
-    return {"top_budget": int(top_budget), "best_mode": best_mode, "seq_acc": seq_acc, "seq_tokens": seq_tokens,
-            "matched_m": matched_m, "matched_tokens": matched.thinking_tokens,
-            "seq_std": float(at_top.loc[best_mode, f"{grader}_std"]),
-            "at": par[par.m == matched_m].set_index("rule")["mean"], "at_lo": par[par.m == matched_m].set_index("rule")["lo"],
-            "at_hi": par[par.m == matched_m].set_index("rule")["hi"], "m1": par[par.m == 1].set_index("rule")["mean"],
-            "m_max": int(par.m.max()), "top": par[par.m == par.m.max()].set_index("rule")["mean"],
-            "seq_seconds": float(np.mean([seconds[name] for name in seq_names])), "par_seconds": seconds[par_name]}
-
-
 def flips_across_modes(df: pd.DataFrame, modes: Sequence[str], kind: str, grader: str, k: int = 2) -> list[dict]:
     """Up to k flip examples (see flip_examples), trying the modes in order, one per problem."""
     found: list[dict] = []
@@ -183,25 +168,16 @@ def flip_pair(df: pd.DataFrame, example: dict, seed: int) -> tuple[pd.Series, pd
     return tuple(rows[rows.budget == example[k]].iloc[0] for k in ("low", "high"))
 
 
-def _answer(value) -> str:
-    return "none" if pd.isna(value) else f"{int(value)}"
-
-
-def flip_summary(df: pd.DataFrame, examples: list[dict], seed: int, grader: str) -> str:
-    """What changes between the two budgets of each flip example, in one paragraph."""
-    if not examples:
-        return "none found"
-    parts, more_work = [], 0
-    for e in examples:
-        lo, hi = flip_pair(df, e, seed)
-        parts.append(f"{e['problem_id']} ({e['mode']}, {e['low']}→{e['high']} tokens): thinking {lo.thinking_tokens}→"
-                     f"{hi.thinking_tokens} tokens, {hi.waits} Wait(s) at the high budget, "
-                     f"{'cut' if hi.thinking_cut else 'closed by the model'} at the high budget, answer "
-                     f"{_answer(lo[f'{grader}_answer'])}→{_answer(hi[f'{grader}_answer'])} (gold {int(lo.gold)})")
-        low_f, high_f = trace_features(lo, grader), trace_features(hi, grader)
-        more_work += (high_f["numbers written"] + high_f["equations"]) > (low_f["numbers written"] + low_f["equations"])
-    return ("; ".join(parts) + f". In {more_work} of {len(examples)} example(s) the higher budget's thinking writes "
-            "more numbers and equations than the lower one's, i.e. it does more of the computation before answering")
+def flip_seed(df: pd.DataFrame, example: dict, kind: str, grader: str = "exact") -> int:
+    """The first seed whose own two samples show the flip (wrong then right for 'a', right then wrong for 'b'), so
+    the quoted pair illustrates it; the first seed when none does on its own."""
+    rows = df[(df.problem_id == example["problem_id"]) & (df["mode"] == example["mode"])]
+    seeds = sorted(rows.seed.unique())
+    for seed in seeds:
+        low, high = flip_pair(df, example, seed)
+        if (bool(low[f"{grader}_correct"]), bool(high[f"{grader}_correct"])) == (kind == "b", kind == "a"):
+            return int(seed)
+    return int(seeds[0])
 
 
 def parallel_only_table(sequential: pd.DataFrame, pool: pd.DataFrame, modes: Sequence[str], budgets: Sequence[int],

@@ -1,5 +1,5 @@
 """Accuracy by difficulty for the project's reasoner, whose problem ids carry the number of operands k
-('k<k>-<index>'): per-k tables with bootstrap intervals, and what one pass of a k-chain costs."""
+('k<k>-<index>'): per-k tables with bootstrap intervals, intervals apart, and the diversity of pure guessing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..reasoner.task import difficulty, pass_tokens
+from ..reasoner.task import difficulty
 from ..tts.curves import bootstrap_mean, check_columns
 
 
@@ -41,9 +41,3 @@ def separated(table: pd.DataFrame, key: str, better: str, worse: str) -> list[in
 def chance_distinct(m: int, n_values: int) -> float:
     """Expected number of distinct values among m uniform draws from n_values: the diversity of pure guessing."""
     return n_values * (1 - (1 - 1 / n_values) ** m)
-
-
-def one_pass_budget(k: int, budgets: Sequence[int]) -> int | None:
-    """The smallest budget that holds one whole pass of a k-operand chain, or None."""
-    fits = [b for b in sorted(budgets) if b >= pass_tokens(k)]
-    return fits[0] if fits else None

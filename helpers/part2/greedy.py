@@ -10,22 +10,23 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..common.io import rel
+from ..reasoner.task import pass_tokens
 from ..report.display import show, show_table
 from ..tts.curves import accuracy_table
 from ..tts.setting import Setting
 from . import prose
 from .analysis import grader_disagreements, warmup_numbers
 from .difficulty import by_difficulty, separated, with_difficulty
-from .params import reasoner_run, warmup_settings
-from .plots import by_difficulty_figure, thinking_histogram
+from .params import reasoner_config, reasoner_run, warmup_settings
+from .plots import greedy_figure
 from .section import Part2Section, open_part2_section
 
 ACCURACY_NAMES = {"condition": "greedy decoding", "exact_acc": "exact_match", "flexible_acc": "flexible_extract",
                   "exact_parsed": "boxed answer found", "thinking_mean": "mean thinking tokens",
                   "answer_mean": "mean answer tokens"}
-ACCURACY_SHOWN = ["greedy decoding", "problems", "exact_match", "flexible_extract", "boxed answer found",
-                  "mean thinking tokens", "mean answer tokens"]
-ACCURACY_FORMATS = {"exact_match": "{:.1%}", "flexible_extract": "{:.1%}", "boxed answer found": "{:.1%}",
+ACCURACY_SHOWN = ["greedy decoding", "exact_match", "flexible_extract", "boxed answer found", "mean thinking tokens",
+                  "mean answer tokens"]
+ACCURACY_FORMATS = {"exact_match": "{:.1%}", "flexible_extract": "{:.1%}", "boxed answer found": "{:.0%}",
                     "mean thinking tokens": "{:.0f}", "mean answer tokens": "{:.0f}"}
 
 
@@ -54,6 +55,12 @@ class GreedySection:
     def accuracy(self) -> pd.DataFrame:
         return accuracy_table(self.samples, ["condition"])
 
+    @cached_property
+    def by_k(self) -> pd.DataFrame | None:
+        """Accuracy by difficulty k with thinking on and off, 95% bootstrap intervals (the reasoner only, else None)."""
+        return by_difficulty(self.samples, ["condition"], n_boot=self.section.params.n_boot) \
+            if self.section.is_reasoner else None
+
 
 def open_greedy(values: dict[str, Any], profile: str) -> GreedySection:
     """The notebook's first call: open 2.1 (training or reusing the reasoner) and show its banner."""
@@ -69,49 +76,45 @@ def show_model_origin(g: GreedySection) -> None:
 
 
 def show_greedy_accuracy(g: GreedySection) -> None:
-    """Table 1: greedy accuracy under both graders, thinking on and off."""
+    """Table 1 and the answer to 2.1's first question: greedy accuracy under both graders, thinking on and off."""
     p, s = g.section.params, g.section
     show_table(g.accuracy.rename(columns=ACCURACY_NAMES)[ACCURACY_SHOWN],
-               f"**Table 1.** Greedy accuracy ({s.who}). Thinking on: thinking capped at {p.greedy_budget:,} tokens "
-               f"(Stop), answer at most {p.max_answer_tokens} tokens; thinking off: at most {p.no_thinking_max_tokens} "
-               f"tokens. {s.provenance}.", ACCURACY_FORMATS)
+               f"**Table 1.** Greedy accuracy on {s.n_problems} problems. Thinking on: thinking capped at "
+               f"{p.greedy_budget:,} tokens (Stop), answer at most {p.max_answer_tokens} tokens; thinking off: at most "
+               f"{p.no_thinking_max_tokens} tokens. {s.who}.", ACCURACY_FORMATS)
+    on, off = ({"exact": r.exact_acc, "flexible": r.flexible_acc} for r in
+               (g.accuracy.set_index("condition").loc[c] for c in ("thinking on", "thinking off")))
+    diff = g.by_k
+    ks = sorted(int(k) for k in diff.k.unique()) if diff is not None else []
+    wins = separated(diff, "condition", "thinking on", "thinking off") if diff is not None else []
+    guess = 1 / reasoner_config(p).task.modulus if s.is_reasoner else None
+    show(prose.greedy_accuracy_text(on, off, s.n_problems, wins, ks, guess))
 
 
-def greedy_lengths_figure(g: GreedySection) -> plt.Figure:
-    """Figure 1: the thinking lengths of greedy decoding with thinking on."""
-    s = g.section
-    return thinking_histogram(g.thinking["thinking_tokens"], s.params.greedy_budget,
-                              f"Figure 1. Thinking lengths of greedy decoding with thinking on, one sample per problem "
-                              f"({len(g.thinking)} problems). {s.who}. {s.provenance}.")
+def greedy_figure_for(g: GreedySection) -> plt.Figure:
+    """Figure 1: the thinking lengths with thinking on, and (the reasoner) accuracy by difficulty, on and off."""
+    s, diff = g.section, g.by_k
+    right = "" if diff is None else (
+        f" Right: exact_match by difficulty k, thinking on and off ({int(diff.problems.min())} problems per k; bars: "
+        f"95% bootstrap interval over problems).")
+    return greedy_figure(g.thinking["thinking_tokens"], s.params.greedy_budget, diff,
+                         f"Figure 1. Left: thinking lengths of greedy decoding with thinking, one trace per problem "
+                         f"({len(g.thinking)} problems), with the cap and the median.{right} {s.who}; {s.provenance}.")
 
 
-def show_greedy_by_difficulty(g: GreedySection) -> plt.Figure | None:
-    """Figure 2 and its paragraph: accuracy by difficulty k, thinking on against off (the reasoner's problems
-    only; another model's get a sentence saying so)."""
-    s = g.section
-    if not s.is_reasoner:
-        show("This model's problems carry no difficulty levels; the breakdown by k applies to the project's reasoner.")
-        return None
-    diff = by_difficulty(g.samples, ["condition"], n_boot=s.params.n_boot)
-    per_k = int(diff.problems.min())
-    fig = by_difficulty_figure(diff, "condition",
-                               f"Figure 2. Greedy exact_match by difficulty k, thinking on and off ({per_k} problems per k; "
-                               f"bars: 95% bootstrap interval over problems; one problem is {100 / per_k:.1f} points within a "
-                               f"k, {100 / s.n_problems:.2f} overall). {s.who}. {s.provenance}.",
-                               "Greedy accuracy by difficulty: thinking on versus off")
-    wide = diff.pivot_table(index="k", columns="condition", values="accuracy")
-    wins = separated(diff, "condition", "thinking on", "thinking off")
-    losses = separated(diff, "condition", "thinking off", "thinking on")
-    thinking_by_k = with_difficulty(g.thinking).groupby("k").thinking_tokens.mean()
-    show(prose.greedy_by_difficulty_text(wide, wins, losses, thinking_by_k))
-    return fig
+def show_thinking_lengths(g: GreedySection) -> None:
+    """2.1's length distribution and what the two graders do, in two paragraphs."""
+    s, numbers = g.section, warmup_numbers(g.thinking, g.samples)
+    one_pass = None
+    if s.is_reasoner:
+        thinking = with_difficulty(g.thinking)
+        one_pass = float((thinking.thinking_tokens == thinking.k.map(pass_tokens)).mean())
+    show(prose.thinking_lengths_text(g.thinking["thinking_tokens"], s.params.greedy_budget, numbers["cut"], one_pass))
+    show(prose.graders_text(len(g.samples), numbers["disagree"], numbers["boxed"]))
 
 
 def show_grader_disagreements(g: GreedySection) -> None:
-    """Both graders' scores in a paragraph, then up to three samples they score differently."""
-    on, off = (g.accuracy.set_index("condition").loc[c] for c in ("thinking on", "thinking off"))
-    show(prose.greedy_summary_text(on, off, warmup_numbers(g.thinking, g.samples), g.section.params.greedy_budget,
-                                   len(g.samples)))
+    """The lab book: up to three samples the two graders score differently, with what each read."""
     examples = grader_disagreements(g.samples).sort_values(["flexible_correct", "problem_id"],
                                                            ascending=[False, True]).head(3)
     for _, r in examples.iterrows():

@@ -4,7 +4,7 @@ table, figure or paragraph."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
@@ -15,14 +15,19 @@ from ..report import facts
 from ..report.display import show, show_table
 from ..tts.curves import parallel_curve, sequential_curve
 from ..tts.setting import Setting
-from . import prose
+from . import prose_traces
 from .analysis import paired_vs_baseline, pick_grader, strategy_table
+from .evidence import strategy_evidence
+from .labels import assignment_budgets
 from .params import Part2Params, Strategy, parallel_setting, sequential_settings, strategy_settings
 from .plots import strategies_figure
 from .section import Part2Section, open_part2_section
 
-TABLE_FORMATS = {"accuracy": "{:.1%}", "vs baseline": "{:+.1%}", "paired Δ": "{:+.1%}", "thinking used": "{:.0f}",
-                 "total budget": "{:,}"}
+FULL_TABLE_NAMES = {"total budget": "total budget", "tokens per sample": "tokens per sample",
+                    "thinking used": "thinking used", "vs baseline": "vs baseline", "paired Δ": "paired change"}
+TABLE_FORMATS = {"accuracy": "{:.1%}", "vs baseline": "{:+.1%}", "paired change": "{:+.1%}", "thinking used": "{:.0f}",
+                 "total budget": "{:,}", "m": "{:d}", "tokens per sample": "{:d}"}
+GRADER_NAMES = {"exact": "exact_match", "flexible": "flexible_extract"}
 
 
 def strategy_runs(p: Part2Params) -> list[Setting]:
@@ -68,9 +73,13 @@ def open_improvements(values: dict[str, Any], profile: str) -> ImprovementsSecti
 
 
 def show_strategies(i: ImprovementsSection) -> None:
-    """Each strategy: its label, name, description and what it changes against the baseline."""
-    for s in i.strategies.values():
-        show(f"**{s.label}** (`{s.name}`). {s.description} *Changes:* {s.changes}.")
+    """Each strategy in a sentence or two: its label and what it does differently from the baseline."""
+    show("\n".join(f"- **{s.label}.** {s.description}" for s in i.strategies.values()))
+
+
+def show_strategy_changes(i: ImprovementsSection) -> None:
+    """The lab book: what each strategy changes against the baseline, setting by setting."""
+    show("\n".join(f"- **{s.label}** (`{s.name}`): {s.changes}." for s in i.strategies.values()))
 
 
 def compare_strategies(i: ImprovementsSection) -> StrategyComparison:
@@ -92,10 +101,10 @@ def strategies_overlay(c: StrategyComparison) -> plt.Figure:
     """Figure 1: each strategy's parallel scaling overlaid on the baseline, per aggregation rule."""
     sec, p = c.section, c.section.params
     return strategies_figure(c.curves, c.labels, c.seq_curve, c.grader, p.report_totals,
-                             f"Figure 1. Parallel scaling with each strategy overlaid on the baseline, for the three "
-                             f"aggregation rules ({c.grader} grader; 95% bootstrap intervals, {p.n_boot} replicates). "
-                             f"Red lines: the total budgets of Table 1 ({totals_text(p.report_totals)}). Dotted: "
-                             f"sequential scaling of 2.2 for reference. {sec.who}. {sec.provenance}.")
+                             f"Figure 1. Parallel scaling with each strategy overlaid on the baseline (black), one panel "
+                             f"per aggregation rule ({GRADER_NAMES[c.grader]}; bars: 95% bootstrap intervals, "
+                             f"{p.n_boot} replicates). Dashed: the total budgets of Table 1 ({totals_text(p.report_totals)}"
+                             f"). Grey dotted: sequential scaling of 2.2 for reference. {sec.who}; {sec.provenance}.")
 
 
 def totals_text(totals: Sequence[int]) -> str:
@@ -103,23 +112,54 @@ def totals_text(totals: Sequence[int]) -> str:
     return ", ".join(f"{t:,}" for t in totals)
 
 
+def show_strategies_summary_table(c: StrategyComparison) -> None:
+    """Table 1: maj@m accuracy of every strategy at each total budget, and its change against the baseline, paired
+    on the same problems."""
+    sec, table = c.section, c.table
+    vote = table[table.rule == "maj@m"]
+    rows: dict[str, dict[str, str]] = {label: {} for label in c.labels.values()}  # the baseline first, then as listed
+    for r in vote.itertuples(index=False):
+        row = dict(zip(vote.columns, r))
+        total, paired = f"{int(row['total budget']):,}", pd.notna(row["paired Δ"])
+        rows[row["strategy"]][f"samples at {total}"] = f"{row['m']} × {row['tokens per sample']}"
+        rows[row["strategy"]][f"maj@m at {total}"] = f"{row['accuracy']:.1%}"
+        rows[row["strategy"]][f"change at {total} (95% interval)"] = (
+            f"{row['paired Δ'] * 100:+.1f} ({row['paired lo'] * 100:+.1f} to {row['paired hi'] * 100:+.1f})"
+            if paired else "")
+    shown = pd.DataFrame.from_dict(rows, orient="index").rename_axis("strategy").reset_index()
+    show_table(shown, f"**Table 1.** maj@m accuracy at total thinking budgets {totals_text(sec.params.report_totals)} "
+               f"(bootstrap mean over which samples are drawn) and the change against the baseline in points, paired: "
+               f"each side's first m samples on the same {sec.n_problems} problems, with its 95% bootstrap interval "
+               f"over problems. Samples: m × thinking tokens per sample. {sec.who}.", "{}")
+
+
 def show_strategies_table(c: StrategyComparison) -> None:
-    """Table 1: accuracy of every strategy at the total budgets, against the baseline, paired and unpaired."""
+    """The lab book: accuracy of every strategy at the total budgets and rules, against the baseline, paired and
+    unpaired."""
     sec, table = c.section, c.table
     # the baseline's own rows have no paired comparison (NaN): an empty cell
     intervals = [f"{lo:+.1%} to {hi:+.1%}" if pd.notna(lo) else "" for lo, hi in zip(table["paired lo"], table["paired hi"])]
-    shown = table.assign(**{"paired 95% interval": intervals}).drop(columns=["paired lo", "paired hi"])
+    shown = table.assign(**{"paired interval": intervals}).drop(columns=["paired lo", "paired hi"]).rename(
+        columns=FULL_TABLE_NAMES)
     show_table(shown,
-               f"**Table 1.** Accuracy at total thinking budgets {totals_text(sec.params.report_totals)} "
-               f"({c.grader} grader; bootstrap mean and 95% interval; `vs baseline` in accuracy points; `paired Δ`: the "
-               f"change against the baseline on the same problems, each side with its first m samples, and its 95% "
+               f"**Table 2.** Accuracy at total thinking budgets {totals_text(sec.params.report_totals)} "
+               f"({GRADER_NAMES[c.grader]}; bootstrap mean and 95% interval; vs baseline in accuracy points; paired: "
+               f"the change against the baseline on the same problems, each side with its first m samples, and its 95% "
                f"paired bootstrap interval over problems). {sec.n_problems} problems. {sec.who}.", TABLE_FORMATS)
 
 
 def show_strategies_summary(c: StrategyComparison) -> None:
-    """The best strategy at each total budget, and each against the baseline, within noise or beyond it."""
+    """2.4's answer: how much better each strategy makes the curve at the total budgets, and why."""
     sec = c.section
-    show(prose.strategies_summary_text(c.table, sec.params.report_totals, c.labels["baseline"], sec.n_problems))
+    base = asdict(c.settings["baseline"].sampling)  # asdict: Sampling's equality leaves out `extra` (XTC)
+    kinds = {name: ("wait" if st.mode == "wait" else "sampling" if asdict(st.sampling) != base else "budget")
+             for name, st in c.settings.items() if name != "baseline"}
+    single = {name: float(df[f"{c.grader}_correct"].mean()) for name, df in c.samples.items()}
+    distinct = {name: float(df.groupby("problem_id")[f"{c.grader}_answer"].nunique(dropna=False).mean())
+                for name, df in c.samples.items()}
+    meant = assignment_budgets(sec.study)
+    show(prose_traces.strategies_answer_text(strategy_evidence(c.table, c.labels), kinds, c.labels, single, distinct,
+                                             meant["report_totals"] if meant else None))
 
 
 def save_improvements_facts(c: StrategyComparison) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from ..common.io import repo_root
 from ..reasoner.model import Reasoner, ReasonerConfig
 from ..reasoner.task import STEP_TOKENS
+from ..report.profiles import load_params
 from ..tts.loading import SMOLLM2
 from ..tts.setting import Setting
 from ..tts.study import Study
@@ -32,13 +33,26 @@ def model_label(study: Study) -> str:
 
 
 def who(study: Study) -> str:
-    """'model · problems · backend', for captions."""
-    return f"{model_label(study)} · {study.problem_source} · {study.backend}"
+    """'model, problems' for captions, in words: for the reasoner its checkpoint and its held-out chains (the
+    software and machine are said once, in the report's provenance section)."""
+    record = reasoner_record(study)
+    if record:
+        return f"Reasoner at step {record['step']:,}, {len(study.problems)} held-out chains"
+    return f"{study.model.split('/')[-1]} on {study.problem_source}"
 
 
 def is_assignment(study: Study) -> bool:
     """True only for a real reasoning model on AIME: anything else is a pipeline demonstration."""
     return study.model != SMOLLM2 and "aime" in study.problem_source.lower()
+
+
+def assignment_budgets(study: Study) -> dict[str, Any] | None:
+    """For a stand-in model, the assignment's budgets its own stand for: the full profile's per-sample parallel
+    budget and total budgets (None when the study is the assignment's setting)."""
+    if is_assignment(study):
+        return None
+    full = load_params("part2", "full")
+    return {"par_budget": full["par_budget"], "report_totals": list(full["report_totals"])}
 
 
 def banner(study: Study) -> str:

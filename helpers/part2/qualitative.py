@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -14,16 +15,18 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import rel, repo_root, write_atomic
+from ..reasoner.task import difficulty, pass_tokens
 from ..report import facts
 from ..report.display import show, show_table
-from . import prose
-from .analysis import (cross_problem_similarity, diversity, flip_pair, flip_summary, flips_across_modes,
-                       parallel_only_table, pick_grader, quoted_traces_markdown, trace_features)
-from .difficulty import chance_distinct
+from . import prose_traces
+from .analysis import (budget_flips, cross_problem_similarity, diversity, flip_pair, flip_seed, flips_across_modes,
+                       parallel_only, parallel_only_table, pick_grader, quoted_traces_markdown, trace_features)
+from .difficulty import by_difficulty, chance_distinct
+from .evidence import diversity_evidence, gained_evidence, parallel_only_evidence, staircase_evidence
 from .params import parallel_setting, reasoner_config, sequential_settings
 from .plots import diversity_figure
 from .scaling import scaling_settings
-from .section import Part2Section, open_part2_section
+from .section import Part2Section, open_part2_section, show_paragraphs
 
 FLIP_KINDS = {"a": ("gained", "(a) Unsolved at a low budget, solved at a higher one"),
               "b": ("lost", "(b) Solved at a low budget, not at a higher one")}
@@ -66,6 +69,15 @@ class QualitativeSection:
         return cross_problem_similarity(self.pool)
 
     @cached_property
+    def staircase(self) -> dict | None:
+        """evidence.staircase_evidence over 2.2's samples (the reasoner with both interventions; else None)."""
+        p = self.section.params
+        if not self.section.is_reasoner or set(p.seq_modes) != {"stop", "wait"}:
+            return None
+        return staircase_evidence(by_difficulty(self.sequential, ["mode", "budget"], n_boot=p.n_boot), self.sequential,
+                                  self.grader)
+
+    @cached_property
     def forced_wait(self) -> pd.Series | None:
         """The reasoner's first problem under Wait at the top budget: forced past the one re-check it learned
         (None for another model, or without Wait)."""
@@ -85,70 +97,92 @@ def open_qualitative(values: dict[str, Any], profile: str) -> QualitativeSection
     return QualitativeSection(section, sequential, pool, pick_grader(sequential, pool))
 
 
-def show_grader_choice(q: QualitativeSection) -> None:
-    show(prose.grader_choice_text(q.grader))
+def traces_folder(q: QualitativeSection) -> Path:
+    """Where the quoted traces are saved: <record_dir>/qualitative/<profile>/."""
+    sec = q.section
+    return repo_root() / sec.values["record_dir"] / "qualitative" / sec.profile
 
 
-def show_budget_flips(q: QualitativeSection) -> None:
-    """(a) and (b): each flip example's two samples side by side, their traces, then what changes."""
+def show_qualitative_setup(q: QualitativeSection) -> None:
+    """How 2.3 reads 2.2's samples: the grader, what "solved" means, where the quoted traces are saved."""
+    show(prose_traces.qualitative_setup_text(q.grader, len(q.section.params.seq_seeds),
+                                             rel(traces_folder(q) / "traces.md")))
+
+
+def flip_lines(q: QualitativeSection, kind: str) -> list[str]:
+    """Each flip example of `kind` as a list item: its two samples, from a seed that shows the flip itself."""
+    lines = []
+    for example in q.flips[kind]:
+        low, high = flip_pair(q.sequential, example, flip_seed(q.sequential, example, kind, q.grader))
+        lines.append(prose_traces.flip_line(q.problem_text[example["problem_id"]], low, high, q.grader))
+    return lines
+
+
+def show_gained(q: QualitativeSection) -> None:
+    """(a): does the strategy change when a higher budget solves a problem? The answer, then the quoted pairs."""
+    p = q.section.params
+    mode, low, high = p.seq_modes[0], min(p.seq_budgets), max(p.seq_budgets)
+    gained = budget_flips(q.sequential, mode, low, high, q.grader)["gained"]
+    ev = gained_evidence(q.sequential, gained, mode, high) if q.section.is_reasoner else \
+        {"gained": len(gained), "plain": float("nan")}
+    show_paragraphs(prose_traces.gained_text(ev, mode, low, high, flip_lines(q, "a")))
+
+
+def show_lost(q: QualitativeSection) -> None:
+    """(b): what happens when a higher budget loses a problem. The answer, with the quoted pairs and a forced trace."""
+    reasoner = q.section.is_reasoner
+    examples = [e | {"pass": pass_tokens(difficulty(e["problem_id"])) if reasoner else 0} for e in q.flips["b"]]
+    modulus = reasoner_config(q.section.params).task.modulus if reasoner else None
+    show_paragraphs(prose_traces.lost_text(examples, flip_lines(q, "b"), q.staircase, q.forced_wait, modulus))
+
+
+def show_flip_details(q: QualitativeSection) -> None:
+    """The lab book: each flip example's two samples side by side (features), and their traces in full."""
     for kind, (_, title) in FLIP_KINDS.items():
-        show(f"## {title}")
-        examples = q.flips[kind]
-        for i, example in enumerate(examples):
-            low, high = flip_pair(q.sequential, example, q.seed)
-            show(f"**({kind}){i + 1}: {example['problem_id']}** ({example['mode'].capitalize()}, seed {q.seed}) — "
-                 f"{q.problem_text[example['problem_id']]} (gold {int(low.gold)})")
+        show(f"**{title}**")
+        for example in q.flips[kind]:
+            low, high = flip_pair(q.sequential, example, flip_seed(q.sequential, example, kind, q.grader))
             show_table(pd.DataFrame([trace_features(low, q.grader), trace_features(high, q.grader)],
                                     index=["low budget", "high budget"]))
             for row in (low, high):
-                show(prose.budget_trace_text(row))
-        if not examples:
-            show(prose.no_flips_text(kind))
-        show(f"**What changes ({kind}).** {flip_summary(q.sequential, examples, q.seed, q.grader)}.")
-
-
-def show_forced_wait(q: QualitativeSection) -> None:
-    """How to read the reasoner's flips, and one trace forced past its single re-check, quoted whole."""
-    if not q.section.is_reasoner:
-        return
-    modulus = reasoner_config(q.section.params).task.modulus
-    show(f"Reading these traces: a budget below one pass of the chain (6(k − 1) tokens) cannot hold the computation, "
-         f"so a problem counted as solved there was a lucky guess from a partial chain (chance about {1 / modulus:.0%} "
-         f"per sample among {modulus} residues). Under Wait, a high budget forces the model past the single re-check it "
-         f"was trained on; one such trace, quoted whole:")
-    forced = q.forced_wait
-    if forced is not None:
-        show(f"**{forced.problem_id}** (Wait, budget {int(forced.budget)}, {int(forced.waits)} Waits forced; gold "
-             f"{int(forced.gold)}) — {q.problem_text[forced.problem_id]}\n\n```text\n{forced.thinking_text}\n```\n"
-             f"final answer: `{forced.answer_text.strip()}`")
+                show(f"*{example['problem_id']}, budget {int(row.budget)}, seed {int(row.seed)}* — thinking:\n\n"
+                     f"```text\n{row.thinking_text.strip()}\n```\nfinal answer: `{row.answer_text.strip()}`")
 
 
 def show_parallel_only(q: QualitativeSection) -> None:
-    """(c) Table 1, problems only parallel sampling solves at a matched budget, and the clearest example."""
+    """(c): the answer and why, from the matched budgets."""
+    sec, p, matched = q.section, q.section.params, q.matched
+    seq_curve = q.sequential.groupby(["mode", "budget"])[f"{q.grader}_correct"].mean()
+    stop = matched[matched.intervention == "stop"].set_index("m")
+    one, two = ({"m": m} | parallel_only_evidence(
+        parallel_only(q.sequential, q.pool, "stop", int(stop.loc[m, "thinking budget"]), m, q.grader), q.pool, q.grader)
+        if m in stop.index else None for m in (1, 2))
+    waits = {int(n): float(seq_curve.loc[("wait", n)]) for n in matched[matched.intervention == "wait"]["thinking budget"]}
+    show(prose_traces.parallel_only_answer_text(matched, sec.n_problems, one, two, waits,
+                                                float(q.pool[f"{q.grader}_correct"].mean()), p.par_budget))
+
+
+def show_parallel_only_table(q: QualitativeSection) -> None:
+    """The lab book: problems only parallel sampling solves at each matched budget, and the clearest example."""
     sec, matched = q.section, q.matched
-    show_table(matched.drop(columns="first"),
+    show_table(matched.drop(columns="first").rename(columns={"parallel-only problems": "problems"}),
                f"**Table 1.** Problems solved by maj@m over m parallel samples ({sec.params.par_budget} thinking tokens "
                f"each) but by fewer than half the sequential seeds at the matched budget n = m × "
-               f"{sec.params.par_budget}. {sec.n_problems} problems. {sec.who}.")
-    if len(matched) and matched["parallel-only problems"].sum():
-        show(prose.parallel_only_text(matched.loc[matched["parallel-only problems"].idxmax()]))
+               f"{sec.params.par_budget}. {sec.n_problems} problems. {sec.who}.", {"problems": "{:d}"})
 
 
 def show_diversity(q: QualitativeSection) -> plt.Figure:
-    """(d) Figure 1 and its paragraph: how diverse the parallel pool is, and (for the reasoner) what guessing
-    would give."""
+    """(d) Figure 1 and its paragraph: how diverse the parallel pool is, against guessing (the reasoner)."""
     sec, p = q.section, q.section.params
     fig = diversity_figure(q.diversity, q.cross, len(p.par_seeds),
-                           f"Figure 1. Diversity of the parallel pool: {len(p.par_seeds)} samples per problem at "
-                           f"{p.par_budget} thinking tokens, {sec.n_problems} problems, sampling "
-                           f"{prose.sampling_text(p.sampling)}. Right: similarity between samples of the same problem "
-                           f"versus between first samples of different problems. {sec.who}. {sec.provenance}.")
-    show(prose.diversity_text(q.diversity, q.cross, len(p.par_seeds)))
-    if sec.is_reasoner:
-        residues = reasoner_config(p).task.modulus
-        show(f"Chance baseline: {len(p.par_seeds)} answers guessed uniformly among the {residues} residues would hold "
-             f"{chance_distinct(len(p.par_seeds), residues):.1f} distinct values, and the right one would be "
-             f"{1 / residues:.0%} of them.")
+                           f"Figure 1. Diversity of the parallel pool ({len(p.par_seeds)} samples per problem at "
+                           f"{p.par_budget} thinking tokens, the model card's sampling). Left: distinct final answers "
+                           f"per problem. Right: similarity of the thinking between samples of the same problem and "
+                           f"between first samples of different problems. {sec.who}; {sec.provenance}.")
+    residues = reasoner_config(p).task.modulus if sec.is_reasoner else None
+    chance = chance_distinct(len(p.par_seeds), residues) if residues else None
+    show(prose_traces.diversity_answer_text(diversity_evidence(q.diversity, q.cross, q.pool), len(p.par_seeds), chance,
+                                            residues))
     return fig
 
 
@@ -163,7 +197,8 @@ def quoted_records(q: QualitativeSection) -> list[dict[str, Any]]:
     saved = []
     for kind, examples in q.flips.items():
         for i, example in enumerate(examples):
-            saved += [_record(f"({kind}){i + 1}", row) for row in flip_pair(q.sequential, example, q.seed)]
+            seed = flip_seed(q.sequential, example, kind, q.grader)
+            saved += [_record(f"({kind}){i + 1}", row) for row in flip_pair(q.sequential, example, seed)]
     if q.forced_wait is not None:
         saved.append(_record("(b) forced Wait", q.forced_wait))
     for _, r in q.matched[q.matched["parallel-only problems"] > 0].iterrows():
@@ -175,8 +210,7 @@ def quoted_records(q: QualitativeSection) -> list[dict[str, Any]]:
 
 def save_quoted_traces(q: QualitativeSection) -> None:
     """Write the quoted traces as JSON lines and as Markdown under <record_dir>/qualitative/<profile>/."""
-    sec, saved = q.section, quoted_records(q)
-    folder = repo_root() / sec.values["record_dir"] / "qualitative" / sec.profile
+    sec, saved, folder = q.section, quoted_records(q), traces_folder(q)
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "traces.jsonl", "".join(json.dumps(r, default=str) + "\n" for r in saved))
     write_atomic(folder / "traces.md", quoted_traces_markdown(saved, q.problem_text,

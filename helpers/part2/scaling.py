@@ -17,16 +17,21 @@ from ..report.profiles import load_params
 from ..tts.curves import parallel_curve, sequential_curve
 from ..tts.setting import Setting
 from . import labels, prose
-from .analysis import curve_grader, three_questions
-from .difficulty import by_difficulty, one_pass_budget
+from .analysis import curve_grader
+from .difficulty import by_difficulty
+from .evidence import compute_evidence, oracle_evidence, staircase_evidence
 from .latency import latency
 from .params import Part2Params, parallel_setting, planned_problems, sequential_settings, token_plan
-from .plots import scaling_figure, staircase_figure, total_tokens_figure
+from .plots import grader_panels, staircase_figure
 from .section import Part2Section, open_part2_section
 
-SEQUENTIAL_FORMATS = {"exact_mean": "{:.1%}", "exact_std": "{:.1%}", "flexible_mean": "{:.1%}",
-                      "flexible_std": "{:.1%}", "thinking_tokens": "{:.0f}", "total_tokens": "{:.0f}",
-                      "cut_frac": "{:.0%}", "waits_mean": "{:.2f}"}
+SEQUENTIAL_NAMES = {"mode": "mode", "budget": "budget", "seeds": "seeds", "exact_mean": "exact_match",
+                    "exact_std": "exact std", "flexible_mean": "flexible_extract", "flexible_std": "flexible std",
+                    "thinking_tokens": "thinking tokens", "total_tokens": "total tokens", "cut_frac": "cut",
+                    "waits_mean": "Waits"}
+SEQUENTIAL_FORMATS = {"exact_match": "{:.1%}", "exact std": "{:.1%}", "flexible_extract": "{:.1%}",
+                      "flexible std": "{:.1%}", "thinking tokens": "{:.0f}", "total tokens": "{:.0f}", "cut": "{:.0%}",
+                      "Waits": "{:.2f}"}
 LATENCY_SAMPLES = 8  # m of the latency measurement: stored under a hash that includes it, so changing it re-measures
 
 
@@ -100,77 +105,92 @@ def show_sample_counts(s: ScalingSection) -> None:
          f"`{rel(study.out_dir / study.section)}/`.")
 
 
-def accuracy_figures(s: ScalingSection) -> list[plt.Figure]:
-    """Figures 1 and 2: accuracy against total thinking tokens, sequential and parallel, under each grader."""
+def show_scaling_setup(s: ScalingSection) -> None:
+    """What 2.2 ran, and which of the assignment's budgets this model's budgets stand for."""
+    p, sec = s.section.params, s.section
+    show(prose.scaling_setup_text(len(s.sequential), len(s.pool), sec.n_problems, len(p.seq_seeds), p.seq_budgets,
+                                  p.par_budget, len(p.par_seeds), labels.assignment_budgets(sec.study)))
+
+
+def accuracy_figure(s: ScalingSection) -> plt.Figure:
+    """Figure 1: accuracy against total thinking tokens, sequential and parallel, one panel per grader."""
     sec, p = s.section, s.section.params
-    return [scaling_figure(s.seq_curve, s.par_curve, grader,
-                           f"Figure {number}. {grader} accuracy against total thinking tokens. Sequential: budgets "
-                           f"{p.seq_budgets}, x = mean thinking tokens used; parallel: {p.par_budget} thinking tokens per "
-                           f"sample, x = m × mean per-sample thinking. {sec.who}. {sec.provenance}.")
-            for number, grader in enumerate(["exact", "flexible"], start=1)]
+    return grader_panels(s.seq_curve, s.par_curve,
+                         f"Figure 1. Accuracy against total thinking tokens per problem, exact_match (left) and "
+                         f"flexible_extract (right). Sequential: budgets {p.seq_budgets[0]}–{p.seq_budgets[-1]}, x = mean "
+                         f"thinking tokens used, bars ± 1 std over {len(p.seq_seeds)} seeds. Parallel: m samples of "
+                         f"{p.par_budget} thinking tokens, x = m × mean thinking per sample, bars 95% bootstrap interval "
+                         f"({p.n_boot} replicates). {sec.who}; {sec.provenance}.")
 
 
 def all_tokens_figure(s: ScalingSection) -> plt.Figure:
-    """Figure 3: accuracy against the total tokens generated per problem (thinking and answer)."""
+    """Figure 2: accuracy against the total tokens generated per problem (thinking and answer), both error bars."""
     sec = s.section
-    return total_tokens_figure(s.seq_curve, s.par_curve,
-                               f"Figure 3. Accuracy against the average total tokens generated per problem. Horizontal "
-                               f"bars: std across the {sec.n_problems} problems; vertical bars: std over seeds "
-                               f"(sequential) or 95% bootstrap interval (parallel). {sec.who}. {sec.provenance}.")
+    return grader_panels(s.seq_curve, s.par_curve,
+                         f"Figure 2. Accuracy against the average total tokens generated per problem (thinking and "
+                         f"answer), exact_match (left) and flexible_extract (right). Horizontal bars: std of the total "
+                         f"across the {sec.n_problems} problems; vertical bars as in Figure 1. {sec.who}; "
+                         f"{sec.provenance}.", x="total_tokens", xerr=True,
+                         xlabel="average total tokens per problem (log scale)")
 
 
 def show_sequential_table(s: ScalingSection) -> None:
-    """Table 1: sequential scaling per intervention and budget."""
+    """The lab book: sequential scaling per intervention and budget."""
     sec, p = s.section, s.section.params
-    show_table(s.seq_curve[["mode", "budget", "seeds", "exact_mean", "exact_std", "flexible_mean", "flexible_std",
-                            "thinking_tokens", "total_tokens", "cut_frac", "waits_mean"]],
-               f"**Table 1.** Sequential scaling per intervention and budget ({sec.n_problems} problems, mean ± std "
-               f"over seeds {p.seq_seeds}); `cut_frac`: share of samples stopped by the budget; `waits_mean`: Waits "
-               f"injected per sample. {sec.who}.", SEQUENTIAL_FORMATS)
+    show_table(s.seq_curve[list(SEQUENTIAL_NAMES)].rename(columns=SEQUENTIAL_NAMES),
+               f"**Table 1.** Sequential scaling per intervention and budget ({sec.n_problems} problems, mean and std "
+               f"over seeds {p.seq_seeds}); cut: share of samples stopped by the budget; Waits: injected per sample. "
+               f"{sec.who}.", SEQUENTIAL_FORMATS)
 
 
 def show_parallel_table(s: ScalingSection) -> None:
-    """Table 2: parallel scaling, bootstrap mean accuracy per m, grader and rule."""
+    """The lab book: parallel scaling, bootstrap mean accuracy per m, grader and rule."""
     sec, p = s.section, s.section.params
-    show_table(s.par_curve.pivot_table(index=["m", "thinking_tokens"], columns=["grader", "rule"], values="mean"),
-               f"**Table 2.** Parallel scaling: bootstrap mean accuracy per m ({p.par_budget} thinking tokens per "
-               f"sample, {p.n_boot} bootstrap replicates). {sec.who}.", "{:.1%}", index=True)
+    wide = s.par_curve.assign(thinking=s.par_curve.thinking_tokens.round().astype(int)).pivot_table(
+        index=["m", "thinking"], columns=["grader", "rule"], values="mean")
+    show_table(wide, f"**Table 2.** Parallel scaling: bootstrap mean accuracy per m ({p.par_budget} thinking tokens "
+               f"per sample, {p.n_boot} bootstrap replicates; thinking: mean total per problem). {sec.who}.",
+               "{:.1%}", index=True)
+
+
+def staircase_table(s: ScalingSection) -> pd.DataFrame:
+    """Accuracy by difficulty k, intervention and budget, with 95% bootstrap intervals over problems."""
+    return by_difficulty(s.sequential, ["mode", "budget"], n_boot=s.section.params.n_boot)
 
 
 def show_staircase(s: ScalingSection) -> plt.Figure | None:
-    """Figure 4 and its paragraph: accuracy against the budget by difficulty k (the reasoner's problems only;
+    """Figure 3 and its paragraph: accuracy against the budget by difficulty k (the reasoner's problems only;
     another model's get a sentence saying so)."""
     sec, p = s.section, s.section.params
     if not sec.is_reasoner:
         show("This model's problems carry no difficulty levels; the staircase by k applies to the project's reasoner.")
         return None
-    stair = by_difficulty(s.sequential, ["mode", "budget"], n_boot=p.n_boot)
-    fig = staircase_figure(stair, f"Figure 4. exact_match against the thinking budget by difficulty k, Stop (left) and "
-                                  f"Wait (right); per problem averaged over seeds {p.seq_seeds}, bars: 95% bootstrap "
-                                  f"interval over the {int(stair.problems.min())} problems of each k. {sec.who}. "
-                                  f"{sec.provenance}.")
-    wide = stair.pivot_table(index=["mode", "k"], columns="budget", values="accuracy")
-    passes = {k: one_pass_budget(k, p.seq_budgets) for k in sorted(stair.k.unique())}
-    waits = (s.sequential[s.sequential["mode"] == "wait"].groupby("budget")["waits"].mean()
-             if "wait" in p.seq_modes else None)
-    show(prose.staircase_text(wide, passes, p.seq_modes, min(p.seq_budgets), max(p.seq_budgets), waits))
+    stair = staircase_table(s)
+    fig = staircase_figure(stair, f"Figure 3. exact_match against the thinking budget by difficulty k, Stop (left) and "
+                                  f"Wait (right); each problem averaged over {len(p.seq_seeds)} seeds, bars: 95% "
+                                  f"bootstrap interval over the {int(stair.problems.min())} problems of each k; dotted: "
+                                  f"one pass of each chain. {sec.who}; {sec.provenance}.")
+    show(prose.staircase_text(staircase_evidence(stair, s.sequential)))
     return fig
 
 
 def show_three_questions(s: ScalingSection) -> None:
-    """The three questions of 2.2, answered from the curves."""
-    sec = s.section
-    questions = three_questions(s.seq_curve, s.par_curve, s.grader, s.seconds.to_dict(),
-                                [st.name for st in s.seq_settings.values()], s.par_setting.name)
-    show(prose.three_questions_text(questions, s.grader, sec.n_problems, sec.params.par_budget))
+    """The three questions of 2.2, answered from the curves, the pool and the measured latency."""
+    q = compute_evidence(s.seq_curve, s.par_curve, s.grader)
+    show(prose.compute_answer_text(q))
+    show(prose.latency_answer_text(q, measured_latency(s)))
+    show(prose.oracle_answer_text(oracle_evidence(s.pool, s.par_curve, s.grader), q))
+
+
+def measured_latency(s: ScalingSection) -> dict[str, Any]:
+    """One long sample against m short concurrent ones, same tokens: measured once, then read back."""
+    study, p = s.section.study, s.section.params
+    return latency(study, study.problems[-1], m=LATENCY_SAMPLES, short_budget=p.par_budget, prompt=p.prompt_config())
 
 
 def show_latency(s: ScalingSection) -> None:
-    """One long sample against m short concurrent ones, same tokens: measured once, then read back."""
-    study, p = s.section.study, s.section.params
-    measured = latency(study, study.problems[-1], m=LATENCY_SAMPLES, short_budget=p.par_budget,
-                       prompt=p.prompt_config())
-    show(prose.latency_text(measured))
+    """The lab book: the latency measurement with every timing."""
+    show(prose.latency_text(measured_latency(s)))
 
 
 def save_scaling_facts(s: ScalingSection) -> None:
