@@ -1,13 +1,15 @@
-"""Part 1's paragraphs (helpers.part1.prose) on small synthetic results: every branch says what the numbers say."""
+"""Part 1's paragraphs for sections 0-1.2 (helpers.part1.prose) on small synthetic results: each answers its question,
+quotes the numbers, and every qualitative sentence is a claim that is marked as unsupported when its condition fails."""
 import math
 
 import pandas as pd
 
 from helpers.gpt.config import make_config
-from helpers.part1.prose import (ablation_header, after_grokking_sentence, band_sentence, baseline_recipe,
-                                 fitting_sentence, grokking_reading, masking_paragraph, memorised_run, norm_sentence,
-                                 reuse_line, seed_names, seeds_list, tuning_paragraph, warmup_outcome)
+from helpers.part1.paragraphs import show_paragraphs
+from helpers.part1.prose import (and_join, data_answer, demo_answer, depth_gaps, first_row, recipe, restarts_answer,
+                                 reuse_line, run_label, sanity_answers, tuning_paragraph, warmup_answer)
 from helpers.part1.tables import changes_from_paper
+from helpers.report.claims import UNSUPPORTED, claims_in
 
 NAN = math.nan
 
@@ -16,30 +18,78 @@ def cfg(**values):
     return make_config({"section": "t", "out_dir": "x", "task": "modular", "op": "/", "modulus": 97} | values)
 
 
-# ------------------------------------------------------------------------------------------- shared and 0 sanity
-
-def test_reuse_line_counts_the_runs_found():
-    assert reuse_line(2, 5) == "2 run(s) trained now, 3 reused from disk."
-    assert reuse_line(0, 4, "`out/warmup/`").endswith("4 reused from `out/warmup/`.")
+def supported(text):
+    """(claims, unsupported claims) in a paragraph."""
+    return claims_in(text)
 
 
-def test_memorised_run_says_whether_it_trained_and_why_it_stopped():
-    summary = {"steps": 120, "stop_reason": "early_stop", "train_loss": 0.00042, "wall_s": 3.14}
-    text = memorised_run("outputs/sanity/r1", True, 12345, 19, 25, summary)
-    assert text.startswith("Run `outputs/sanity/r1` (reused from disk): 12,345 parameters")
-    assert "vocabulary of 19 tokens (16 characters + PAD/BOS/EOS), sequence of 25 tokens" in text
-    assert "**120 steps** (early stop) with train loss **4.20e-04** in 3.1 s." in text
-    assert "(trained now)" in memorised_run("r", False, 1, 4, 2, summary)
+# ------------------------------------------------------------------------------------------- shared
+
+def test_recipe_names_the_depth_it_is_given_and_the_stop_rule():
+    text = recipe(cfg(n_layer=1, early_stop_on="val_acc", early_stop_patience=3, early_stop_threshold=0.99))
+    assert text.startswith("AdamW (lr 0.001, weight decay") and "1-layer d_model 128" in text
+    assert text.endswith("early stop at 3 evaluations in a row with val acc ≥ 0.99")
+    assert "1- and 2-layer d_model" in recipe(cfg(n_layer=1), "1- and 2-layer")
+    held = recipe(cfg(early_stop_on="val_acc", early_stop_hold=500, early_stop_horizon=2000))
+    assert held.endswith("run to 2,000 steps past t_val (val acc held ≥ 0.99 for 500 steps)")
 
 
-def test_masking_paragraph_reports_the_completion_and_the_masked_position():
-    first = pd.Series({"p(target)": 0.0123, "predicted": "m", "p(target) in run (a)": 0.9991})
-    summary = {"steps": 300, "train_loss": 0.0005}
-    ok = masking_paragraph(summary, "I", " love", True, first, "mlove")
-    assert "stopped after 300 steps with loss 5.00e-04" in ok and "it completes the suffix exactly: ' love'" in ok
-    assert "run (a) gives the true first character `I` probability 0.999, run (b) only 0.012" in ok
-    assert "(its top choice is 'm')" in ok and "writes 'mlove'" in ok
-    assert "does **not** complete the suffix exactly" in masking_paragraph(summary, "I", "x", False, first, "")
+def test_reuse_line_and_small_helpers_have_no_template_plurals():
+    assert reuse_line(2, 5) == "Runs of this section: 5; trained now: 2; reused from disk: 3."
+    assert [and_join(x) for x in (["a"], ["a", "b"], [1, 2, 3])] == ["a", "a and b", "1, 2 and 3"]
+    assert first_row(pd.DataFrame({"x": [3, 4]})).x == 3 and math.isnan(first_row(pd.DataFrame({"x": []})).x)
+    row = pd.Series({"task": "a-b", "modulus": 97, "n_layer": 2, "seed": 1})
+    assert run_label(row) == "a-b mod 97, 2-layer, seed 1"
+
+
+def test_show_paragraphs_keeps_a_code_block_with_its_paragraph(monkeypatch):
+    shown = []
+    monkeypatch.setattr("helpers.part1.paragraphs.show", shown.append)
+    show_paragraphs("one\n\ntwo:\n\n```\n$ cmd\n\nout\n```\n\nthree")
+    assert shown == ["one", "two:\n\n```\n$ cmd\n\nout\n```", "three"]
+
+
+# ------------------------------------------------------------------------------------------- 0 sanity
+
+def sanity(**changes):
+    values = dict(text="I love", threshold=1e-3, full={"steps": 120, "train_loss": 4.2e-4},
+                  masked={"steps": 130, "train_loss": 5e-4}, sampled="I love", cli_out="I love", prefix="I ",
+                  suffix="love", first=pd.Series({"p(target)": 0.0123, "predicted": "l", "p(target) in run (a)": 0.9991}),
+                  from_bos="llove", skip_first=3) | changes
+    return sanity_answers(**values)
+
+
+def test_sanity_answers_say_yes_with_the_numbers():
+    text = sanity()
+    assert text.startswith("**Does the model memorise the string and give it back?** ")
+    assert "Yes. With the loss on every token, the training loss falls to 4.20e-04, below the threshold of 0.001, " \
+           "after 120 steps" in text and "gives 'I love' back exactly" in text
+    assert "**With the loss masked on the first 3 tokens, does it still predict the correct suffix?** " in text
+    assert "Yes: given the prefix 'I ' it completes 'love' exactly, after 130 steps with loss 5.00e-04" in text
+    assert "probability 0.012 (run (a): 0.999), so from BOS alone it writes 'llove'" in text
+    assert supported(text) == (3, 0)
+
+
+def test_sanity_answers_are_marked_when_a_check_fails():
+    text = sanity(cli_out="I lov", suffix="lov", first=pd.Series({"p(target)": 0.9, "p(target) in run (a)": 0.99}))
+    assert supported(text) == (3, 3) and f"[{UNSUPPORTED}: final train loss 4.20e-04; sampled 'I love', command line " \
+                                          f"'I lov']" in text
+
+
+# ------------------------------------------------------------------------------------------- 1.1 data
+
+def counts(task, p, n, train, val, test):
+    return {"task": task, "p": p, "equations": n, "train": train, "val": val, "test": test}
+
+
+def test_data_answer_gives_the_counts_and_checks_the_splits():
+    warm = pd.DataFrame([counts("a+b", 7, 49, 24, 12, 13), counts("a/b", 7, 42, 21, 10, 11)])
+    grok = pd.DataFrame([counts("a/b", 7, 42, 13, 14, 15)])
+    text = data_answer(warm, grok, True)
+    assert text.startswith("**How many datapoints are in each split?** Table 1 gives every task: 91 equations in all.")
+    assert "split 49% / 24% / 26% into train / validation / test (24 / 12 / 13 for a+b mod 7)" in text
+    assert "split a/b mod 7 31% / 33% / 36%, i.e. 13 / 14 / 15 equations." in text
+    assert supported(text) == (1, 0) and supported(data_answer(warm, grok, False)) == (1, 1)
 
 
 # ------------------------------------------------------------------------------------------- 1.2 warm-up
@@ -57,138 +107,72 @@ def test_changes_from_paper_counts_the_settings_changed():
 def test_tuning_paragraph_names_the_paper_failure_and_the_single_change_chosen():
     T = tuning([(1e-3, 0.0, 0.4, 0.3, 4000), (1e-3, 1.0, 1.0, 0.995, 1500), (3e-4, 0.0, 1.0, 0.999, 900),
                 (3e-4, 1.0, 1.0, 0.999, 700)])
-    text = tuning_paragraph(T, cfg(lr=3e-4, grad_clip=0.0))
-    assert text.startswith("With the paper's learning rate 10⁻³ the model ends with training accuracy 40.0% and "
-                           "validation accuracy 30.0% after 4,000 steps: it does not even fit its training set")
-    # the two-change run is faster but does not count; the one-change runs are compared by steps
-    assert "soonest is lr 0.0003 (900 steps; the others: lr 0.001, clipping 1: 1,500 steps; " \
-           "lr 0.0003, clipping 1: 700 steps (2 changes))." in text
-    assert text.endswith("The warm-up uses it (lr 0.0003, clipping 0) for all eight configurations.")
+    text = tuning_paragraph(T, cfg(lr=3e-4, grad_clip=0.0), 8, "2-layer model on a − b mod 97")
+    assert "the 2-layer model on a − b mod 97 does not even fit its training set: after 4,000 steps its training " \
+           "accuracy is 40.0% and its validation accuracy 30.0%" in text
+    assert "learning rate 0.0003 is the single change to the paper's recipe that holds validation accuracy ≥ 99% " \
+           "soonest (900 steps, against 1,500 for gradient clipping at norm 1), and all 8 configurations use it." in text
+    assert "Changing both is faster still (700 steps)" in text and supported(text) == (3, 0)
 
 
-def test_tuning_paragraph_flags_a_recipe_that_is_not_the_choice_and_a_tuning_that_found_none():
+def test_tuning_paragraph_marks_a_recipe_that_is_not_the_choice_and_a_paper_run_that_fitted():
     T = tuning([(1e-3, 0.0, 1.0, 0.5, 4000), (3e-4, 0.0, 1.0, 0.999, 900)])
-    text = tuning_paragraph(T, cfg(lr=1e-3, grad_clip=0.0))
-    assert "after 4,000 steps. The single change" in text  # the paper's recipe fitted its training set
-    assert text.endswith("The warm-up uses lr 0.001, clipping 0, which is not the tuning's choice: check `params/`.")
-    none = tuning_paragraph(tuning([(1e-3, 0.0, 1.0, 0.5, 4000), (3e-4, 0.0, 1.0, 0.9, 4000)]), cfg(lr=3e-4))
-    assert "No single change reached 99% validation accuracy within the budget." in none
-    assert "which is not the tuning's choice" in none
+    text = tuning_paragraph(T, cfg(lr=1e-3, grad_clip=0.0), 8, "m")
+    assert supported(text) == (3, 3)  # the paper's run fitted; the recipe is not the choice; nothing changed both
+    assert "chosen: learning rate 0.0003; used: lr 0.001" in text
 
 
 def results(rows):
-    return pd.DataFrame(rows, columns=["task", "modulus", "n_layer", "seed", "train acc", "test acc"])
+    table = pd.DataFrame(rows, columns=["task", "modulus", "n_layer", "seed", "steps", "train acc", "test acc",
+                                        "first step test ≥ 0.99", "lowest test acc after"])
+    return table.assign(stopped="early stop", **{"train loss": 0.01, "test loss": 0.05})
 
 
-def test_warmup_outcome_explains_each_run_that_did_not_generalise():
-    all_ok = warmup_outcome(results([("a+b", 97, 1, 0, 1.0, 1.0)]), 4000, 12.34, 2)
-    assert all_ok == ("1 of 1 runs reached test accuracy ≥ 0.99 within 4,000 steps: every configuration generalises "
-                      "with every seed. Training took 12.3 min in total, tuning included (sum over runs of their "
-                      "wall-clock, 2 run(s) at a time).")
-    text = warmup_outcome(results([("a+b", 97, 1, 0, 1.0, 1.0), ("a-b", 113, 2, 1, 1.0, 0.5),
-                                   ("a-b", 97, 2, 0, 0.4, 0.1)]), 4000, 1, 1)
-    assert text.startswith("1 of 3 runs reached")
-    assert ("not within the budget: a-b mod 113, 2 layer(s), seed 1 (train 1.00, test 0.50: fits its training set "
-            "but does not generalise yet); a-b mod 97, 2 layer(s), seed 0 (train 0.40, test 0.10: does not fit its "
-            "training set: an optimisation failure).") in text
+def summary(rows):
+    return pd.DataFrame(rows, columns=["task", "modulus", "n_layer", "steps mean", "steps std"])
 
 
-def test_band_sentence_says_never_for_a_seed_that_did_not_reach_the_threshold():
-    S = {"first": [300.0, NAN], "first_mean": 300.0, "first_std": NAN, "stop": [800, 1000], "stop_mean": 900.0,
-         "stop_std": 141.42, "test_acc_mean": 0.99512, "test_acc_std": 0.001, "train_acc_mean": 1.0}
-    text = band_sentence("1-layer, a + b (mod 97)", [0, 1], S, 100, 10)
-    assert text.startswith("Across seeds [0, 1], 1-layer, a + b (mod 97) first reached test accuracy ≥ 0.99 at step "
-                           "300, never (mean 300 ± nan); it stopped at step 800, 1000 (900 ± 141;")
-    assert "evaluations every 100 steps plus 10 log-spaced ones) with test accuracy 0.9951 ± 0.0010" in text
+def test_warmup_answer_when_everything_generalises_and_depth_is_within_noise():
+    R = results([("a+b", 97, 1, 0, 900, 1.0, 1.0, 700.0, 0.995), ("a-b", 97, 1, 0, 1400, 1.0, 0.996, 1200.0, 0.99),
+                 ("a+b", 113, 1, 0, 1000, 1.0, 1.0, 800.0, 1.0), ("a-b", 113, 1, 0, 1800, 1.0, 1.0, 1600.0, 1.0),
+                 ("a+b", 113, 2, 1, 4000, 1.0, 1.0, 1700.0, 0.64)])
+    S = summary([("a+b", 97, 1, 967, 58), ("a+b", 97, 2, 967, 58), ("a-b", 97, 1, 1461, 226), ("a-b", 97, 2, 1367, 289),
+                 ("a+b", 113, 1, 1167, 208), ("a+b", 113, 2, 2000, 1735), ("a-b", 113, 1, 1833, 666),
+                 ("a-b", 113, 2, 1367, 153)])
+    assert depth_gaps(S).gap.tolist() == [0, 833, -94, -466]
+    text = warmup_answer(R, S, 4000, 100)
+    assert text.startswith("**How do 1- and 2-layer models do on addition and subtraction, for p = 97 and 113?** "
+                           "<span") and "All 5 runs generalise" in text
+    assert "(p = 97: 1,461 against 967 steps; p = 113: 1,833 against 1,167 steps)" in text
+    assert "The slowest run, a+b mod 113, 2-layer, seed 1, first reaches 99% test accuracy at step 1,700 but loses it " \
+           "again in loss spikes (test accuracy down to 64%) and holds it long enough to stop only at step 4,000." in text
+    assert supported(text) == (5, 0)
 
 
-# ------------------------------------------------------------------------------------------- 1.3 grokking
-
-def test_seed_lists_and_names():
-    rows = pd.DataFrame({"seed": [0, 2], "x": [1, 5]})
-    assert seeds_list(rows, lambda r: f"x={r.x}") == "seed 0: x=1; seed 2: x=5"
-    assert [seed_names(s) for s in ([1], [0, 2], [0, 1, 2])] == ["seed 1", "seeds 0 and 2", "seeds 0, 1 and 2"]
-
-
-def milestones(**columns):
-    base = {"seed": [0, 1], "t_train_first": [100.0, 200.0], "t_train": [100.0, 200.0], "train_dips": [0, 0],
-            "train_acc_min_after": [1.0, 1.0], "val_acc_at_t_train": [0.02, 0.03], "t_val": [1100.0, 2200.0],
-            "delta_t": [1000.0, 2000.0], "censored": [False, False]}
-    table = pd.DataFrame(base | columns)
-    table["t_val / t_train"] = table.t_val / table.t_train
-    return table
+def test_warmup_answer_marks_what_the_results_do_not_support():
+    R = results([("a+b", 97, 1, 0, 900, 1.0, 0.5, NAN, NAN), ("a-b", 97, 1, 0, 800, 1.0, 1.0, 700.0, 1.0)])
+    S = summary([("a+b", 97, 1, 967, 58), ("a+b", 97, 2, 2967, 58), ("a-b", 97, 1, 800, 10)])
+    text = warmup_answer(R.assign(**{"train loss": 1e-5}), S, 4000, 100)
+    assert supported(text) == (5, 5)  # one run did not generalise; losses converged; depth gap; one modulus; no spike
+    assert "1 of 2 runs at ≥ 99% test accuracy" in text and "a+b mod 97: +2,000 ± 58" in text
+    one_depth = warmup_answer(R, S[S.n_layer == 1], 4000, 100)
+    assert "~~Depth makes no consistent difference" in one_depth  # one depth: nothing to compare
 
 
-def test_fitting_sentence_separates_a_late_hold_from_dips():
-    assert fitting_sentence(milestones(), 0.99, 500) == (
-        "In every seed training accuracy holds from its first crossing of 99%; between t_train and t_val it never "
-        "falls below the threshold. ")
-    text = fitting_sentence(milestones(t_train_first=[50.0, 200.0], train_dips=[0, 2],
-                                       train_acc_min_after=[1.0, 0.95]), 0.99, 500)
-    assert text.startswith("Training accuracy first crosses 99% before it holds for 500 steps in seed 0: step 50, "
-                           "held from 100; between t_train and t_val it falls below the threshold in seed 1: "
-                           "2 evaluation(s), lowest 95.0% (a fitted training set wobbling")
-    deep = fitting_sentence(milestones(train_dips=[1, 0], train_acc_min_after=[0.5, 1.0]), 0.99, 500)
-    assert "wobbling" not in deep and deep.endswith("lowest 50.0% and never in the other seeds. ")
+def test_restarts_answer_says_little_and_marks_a_seed_that_never_generalised():
+    S = {"first": [700.0, 800.0, 800.0], "stop": [900, 1000, 1000], "test_acc_mean": 1.0}
+    text = restarts_answer("1-layer, a + b (mod 97)", [0, 1, 2], S, 100)
+    assert text.startswith("**How much do 3 random restarts of one configuration (1-layer, a + b (mod 97)) differ?** ")
+    assert "Little: test accuracy first reaches 99% at steps 700, 800 and 800, within 100 steps of each other" in text
+    assert "all stop at step 900–1,000 with mean test accuracy 100.00%" in text and supported(text) == (1, 0)
+    assert supported(restarts_answer("x", [0, 1], S | {"first": [700.0, NAN]}, 100)) == (1, 1)
 
 
-def plateau_rows(norm_at_t_val):
-    return pd.DataFrame({"seed": [0, 1], "norm_at_t_train": [10.0, 10.0], "norm_peak": [20.0, 22.0],
-                         "norm_at_t_val": norm_at_t_val, "norm_end": [12.0, 12.0],
-                         "val_loss_min_before": [4.0, 5.0], "val_loss_max_plateau": [9.0, 11.0]})
-
-
-def after_rows(collapses=(0, 0), steps_after=(2000.0, 2000.0)):
-    return pd.DataFrame({"seed": [0, 1], "steps_after": list(steps_after), "collapses": list(collapses),
-                         "val_min": [0.97, 0.4], "step_of_val_min": [3000.0, 4500.0], "train_at_val_min": [1.0, 0.5],
-                         "final_val_acc": [1.0, 0.998]})
-
-
-def test_norm_sentence_tells_which_order_the_norm_follows():
-    peak = norm_sentence(plateau_rows([19.0, 21.0]), after_rows(), 0.99)
-    assert "rises by 10.0–12.0 on the plateau, is still within 1.0 of its peak when validation accuracy reaches 99%" in peak
-    assert "falls by 7.0–9.0 in the 2,000 steps after t_val" in peak and "not the order of Omnigrok's" in peak
-    falls = norm_sentence(plateau_rows([13.0, 12.0]), after_rows(), 0.99)
-    assert "and is 7.0–10.0 below its peak at t_val: the norm falls as the model generalises" in falls
-
-
-def test_after_grokking_sentence_names_steady_and_collapsing_seeds():
-    assert after_grokking_sentence(after_rows().iloc[0:0]) == ""
-    steady = after_grokking_sentence(after_rows())
-    assert steady == ("**After grokking.** Every curve continues 2,000 steps past t_val. Validation accuracy stays "
-                      "≥ 40% throughout in seeds 0 and 1. ")
-    mixed = after_grokking_sentence(after_rows(collapses=(0, 1), steps_after=(2000.0, 1500.0)))
-    assert "continues 1,500 steps past t_val (to the budget in some)." in mixed
-    assert "stays ≥ 97% throughout in seed 0." in mixed  # the collapsed seed is not among the steady ones
-    assert ("In seed 1: validation accuracy collapses 1 time(s) by more than 30 points (lowest 40% at step 4,500, "
-            "with training accuracy 50% at the same evaluation) and recovers to 99.8% by the end") in mixed
-
-
-def test_grokking_reading_states_the_milestones_and_the_delay():
-    table = milestones(val_acc_at_t_train=[0.02, 0.15])
-    text = grokking_reading(table, table.iloc[:1], plateau_rows([19.0, 21.0]), after_rows(), 0.99, 500,
-                            cfg(weight_decay=1.0))
-    assert text.startswith("**Reading the figure.** In 1 of 2 seeds the model fits its training set first (t_train = "
-                           "100, 200 steps) while validation accuracy is still 2.0%, 15.0% (chance is 1/97 ≈ 1.0%; in "
-                           "seed 1 it is already climbing at t_train) and reaches 99% only at t_val = 1100, 2200 "
-                           "steps, 11.0–11.0× later (Δt = 1,000–2,000 steps).")
-    assert "validation loss climbs from its early minimum (4.50 nats on average over seeds) to 10.00" in text
-    assert "With weight decay 1 the delay is 1,000–2,000 steps, not the paper's" in text
-
-
-def test_grokking_reading_when_no_seed_generalised():
-    table = milestones(censored=[True, True])
-    assert grokking_reading(table, table.iloc[:0], plateau_rows([1.0, 1.0]).iloc[:0], after_rows().iloc[:0], 0.99,
-                            500, cfg(max_steps=300)) == (
-        "**No seed reached 99% validation accuracy within 300 steps** (expected under the smoke profile's tiny budget).")
-
-
-# ------------------------------------------------------------------------------------------- 1.4 ablations
-
-def test_ablation_header_says_whether_runs_are_shared_with_grokking():
-    recipe_line = baseline_recipe(cfg(weight_decay=1.0))
-    assert recipe_line.startswith("a / b (mod 97), AdamW (lr ") and recipe_line.endswith(" (baseline values)")
-    shared = ablation_header("prof", [0, 1], "R", 21, 3)
-    assert shared == ("**Produced by:** prof, seeds [0, 1].  \n**Recipe:** R.  \n21 distinct runs (the baseline value "
-                      "is shared by both studies); 3 of them are section 1.3's runs (same config).")
-    assert ablation_header("prof", [0], "R", 5, 0).endswith("so none is shared.")
+def test_demo_answer_counts_the_right_answers_and_checks_division():
+    demo = pd.DataFrame({"prompt": ["6/3=", "4/2="], "a": [6, 4], "model says": ["2", "2"], "correct": [True, True],
+                         "check: c·b mod p": [6, 4]})
+    text = demo_answer(demo, "validation", "outputs/checkpoints/x.pt", "python -m x --prompt '6/3='", "6/3=2")
+    assert "it answers all 2 correctly (6/3=2, 4/2=2, ...)" in text and supported(text) == (1, 0)
+    assert text.endswith("```\n$ python -m x --prompt '6/3='\n6/3=2\n```")
+    wrong = demo.assign(**{"check: c·b mod p": [6, 5]})
+    assert supported(demo_answer(wrong, "validation", "c", "cmd", "out")) == (1, 1)

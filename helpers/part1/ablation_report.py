@@ -1,5 +1,6 @@
-"""Section 1.4 (notebook 04_ablations) as the report shows it: per study a figure, a summary table and a table of
-every run, then a conclusion per study, and the facts the synthesis quotes (the analysis is helpers.part1.ablations).
+"""Section 1.4 (notebook 04_ablations) as the report shows it: per study a figure, a summary table, the answer to
+how the factor moved the grokking delay and (for the lab book) a table of every run; then the section's answer, and
+the facts the synthesis quotes (the analysis is helpers.part1.ablations, the paragraphs helpers.part1.readings).
 
 `open_ablations` trains (or reuses) every distinct run of both studies and analyses each study once.
 """
@@ -17,10 +18,12 @@ from ..gpt.sweep import SweepResult, run_sweep
 from ..report import facts
 from ..report.display import show, show_table
 from ..report.profiles import Params, load_params
-from .ablations import analyse, censored_runs, describe, study_facts
+from .ablations import analyse, study_facts
+from .paragraphs import show_paragraphs
 from .plans import ablation_configs
 from .plots import ablation_study
-from .prose import ablation_header, baseline_recipe, recipe, reuse_line
+from .prose import recipe, reuse_line
+from .readings import ablation_answer, mean_std, train_fraction_answer, weight_decay_answer
 
 LETTERS = "AB"  # the studies' names in captions, in the order of STUDY_KEYS
 STUDY_KEYS = ("study_a", "study_b")
@@ -49,11 +52,18 @@ class AblationSweep:
         return baseline_recipe(self.baseline)
 
 
+def baseline_recipe(baseline: TrainConfig) -> str:
+    """The recipe line of 1.4: the task, then the baseline recipe every study varies one field of."""
+    return f"a / b (mod {baseline.modulus}), " + recipe(baseline) + " (baseline values)"
+
+
 def open_ablations(P: Params) -> AblationSweep:
     """Show the header line, train (or reuse) every distinct run, say how many were trained, analyse each study."""
     base, configs, n_shared = ablation_configs(P, load_params("03_grokking", P.profile, None, P.out_dir), P.out_dir)
     prov, baseline = provenance(P.profile), make_config(base)
-    show(ablation_header(prov, P.seeds, baseline_recipe(baseline), len(configs), n_shared))
+    show(f"**Produced by:** {prov}, seeds {P.seeds}.  \n**Recipe:** {baseline_recipe(baseline)}.  \n"
+         f"Distinct runs: {len(configs)} (the baseline value is shared by both studies); section 1.3's runs (same "
+         f"config) among them: {n_shared}.")
     sweep = run_sweep(configs, workers=P.workers, keys=["weight_decay", "train_frac"])
     show(reuse_line(sweep.trained, len(configs)))
     studies = [StudyResult(P[key], *analyse(sweep.metrics, base, P.seeds, P[key], P.threshold, P.hold_steps))
@@ -66,44 +76,62 @@ def ablation_figure(A: AblationSweep, number: int) -> plt.Figure:
     s, P = A.studies[number - 1], A.params
     study = s.study
     return ablation_study(study, s.tidy, s.table, P.threshold,
-                          f"Figure {number}. Study {LETTERS[number - 1]}: {study['label']} ∈ {study['values']}, "
-                          f"{len(P.seeds)} seeds each. Points: single runs; bars: mean ± std over the runs that "
-                          f"generalised; open triangles: runs without Δt, at their lower bound (t_val: the budget; Δt: "
-                          f"budget − t_train; runs that never fitted have no Δt to draw); last panel: fraction of the "
-                          f"runs generalised by each step. {A.recipe}. {A.provenance}.")
+                          f"Figure {number}. Study {LETTERS[number - 1]}: {study['label']}, {len(P.seeds)} seeds per "
+                          f"value. Top left: validation accuracy (mean ± std over seeds), training accuracy (mean). "
+                          f"Top right, bottom left: mean ± std over the runs that generalised, dots single runs, open "
+                          f"triangles runs without Δt at their lower bound (runs that never fitted have none). Bottom "
+                          f"right: fraction of runs generalised by each step. {A.recipe}. {A.provenance}.")
 
 
 def show_study_summary(A: AblationSweep, number: int) -> None:
     """Table `number`: that study per value."""
     s = A.studies[number - 1]
-    field, label = s.study["field"], s.study["label"]
-    show_table(s.summary.rename(columns={field: label}),
-               f"**Table {number}.** Study {LETTERS[number - 1]}: per value, runs, runs that fitted the training set "
-               f"and runs that generalised; mean ± std of t_train, t_val and Δt over the runs that generalised (the "
-               f"same runs for all three); Kaplan–Meier medians of t_val (all runs) and Δt (runs that fitted), "
-               f"censored runs counted as censored (NaN: more than half censored); censored runs with the step they "
-               f"reached.",
-               {c: "{:.0f}" for c in s.summary.columns if c.endswith(("_mean", "_std", "_median"))} | {label: "{:g}"})
+    field, label, S = s.study["field"], s.study["label"], s.summary
+    value = (lambda v: f"{v:g}") if field == "weight_decay" else (lambda v: f"{v:.0%}")
+    km = lambda v: "—" if pd.isna(v) else f"{v:,.0f}"  # noqa: E731
+    shown = pd.DataFrame({label: [value(v) for v in S[field]], "runs": S.runs, "fitted": S.fitted,
+                          "generalised": S.generalised,
+                          **{name: [mean_std(r, key) for _, r in S.iterrows()]
+                             for name, key in [("t_train", "t_train"), ("t_val", "t_val"), ("Δt", "delta_t")]},
+                          "median t_val": [km(v) for v in S.t_val_km_median],
+                          "median Δt": [km(v) for v in S.delta_t_km_median],
+                          "censored runs at": [c or "—" for c in S.censored_at]})
+    show_table(shown, f"**Table {number}.** Study {LETTERS[number - 1]} per value: runs that fitted the training set "
+                      f"and that generalised; t_train, t_val and Δt as mean ± std over the runs that generalised (the "
+                      f"same runs for all three); Kaplan–Meier medians of t_val (all runs) and Δt (runs that fitted), "
+                      f"censored runs counted as censored (—: more than half censored); the step each censored run "
+                      f"reached.", {})
 
 
 def show_study_runs(A: AblationSweep, number: int) -> None:
-    """Table `number`b: every run of that study."""
+    """Table `number`b: every run of that study (lab book)."""
     s = A.studies[number - 1]
     field, label = s.study["field"], s.study["label"]
-    show_table(s.table[[field, "seed", "outcome", "t_train", "t_val", "delta_t", "last_step", "train_dips"]]
+    show_table(s.table[[field, "seed", "outcome", "t_train", "t_val", "delta_t", "last_step", "train_dips",
+                        "best_val_acc", "final_train_acc", "final_val_acc", "val_collapses"]]
                .rename(columns={field: label, "delta_t": "Δt", "last_step": "last step",
-                                "train_dips": "train-acc dips, t_train to t_val"}),
-               f"**Table {number}b.** Study {LETTERS[number - 1]}: every run.",
-               {"t_train": "{:.0f}", "t_val": "{:.0f}", "Δt": "{:.0f}", "last step": "{:.0f}", label: "{:g}"})
+                                "train_dips": "train acc dips, t_train to t_val", "best_val_acc": "best val acc",
+                                "final_train_acc": "final train acc", "final_val_acc": "final val acc",
+                                "val_collapses": "val acc collapses"}),
+               f"**Table {number}b.** Study {LETTERS[number - 1]}: every run. A collapse: validation accuracy falling "
+               f"more than 30 points after reaching 90%.",
+               {"t_train": "{:,.0f}", "t_val": "{:,.0f}", "Δt": "{:,.0f}", "last step": "{:,.0f}", label: "{:g}",
+                "best val acc": "{:.1%}", "final train acc": "{:.1%}", "final val acc": "{:.1%}"})
 
 
-def show_study_conclusion(A: AblationSweep, number: int) -> None:
-    """What study `number` shows, and why each of its runs without Δt has none."""
-    s = A.studies[number - 1]
-    study = s.study
-    show(f"**Study {LETTERS[number - 1]} ({study['label']}).** "
-         f"{describe(s.summary, study, A.params.threshold, A.baseline.max_steps)}\n\n"
-         f"*Runs without Δt.* {censored_runs(s.table, study['field'])}")
+def show_study_answer(A: AblationSweep, number: int) -> None:
+    """How study `number`'s factor moved the grokking delay."""
+    s, budget = A.studies[number - 1], A.baseline.max_steps
+    if s.study["field"] == "weight_decay":
+        show_paragraphs(weight_decay_answer(s.summary, s.table, s.tidy, s.study, budget))
+    else:
+        show_paragraphs(train_fraction_answer(s.summary, s.table, s.study, budget))
+
+
+def show_ablation_answer(A: AblationSweep) -> None:
+    """The section's question, from both studies: what makes grokking faster and more reliable."""
+    a, b = A.studies
+    show_paragraphs(ablation_answer(a.summary, b.summary, b.table, a.study, b.study))
 
 
 def save_ablation_facts(A: AblationSweep) -> None:

@@ -6,6 +6,7 @@ t_train and t_val per seed, the paragraph reading them, and the published checkp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -15,19 +16,20 @@ from ..gpt.sweep import SweepResult, run_sweep
 from ..report import facts
 from ..report.display import show, show_table
 from ..report.profiles import Params
-from .demos import show_checkpoint_demo
+from .demos import CheckpointDemo, checkpoint_demo, show_demo_answer, show_demo_table
 from .milestones import milestone_table
+from .paragraphs import show_paragraphs
 from .plans import grokking_configs
 from .plots import grokking_curves
-from .prose import grokking_reading, recipe, reuse_line
+from .prose import recipe, reuse_line
+from .readings import grokking_answers
 from .tables import after_grokking, grokked, plateau
 
-# Table 1's columns and their headings
-MILESTONE_HEADINGS = {"seed": "seed", "t_train_first": "first step train ≥ 99%", "t_train": "t_train",
-                      "val_acc_at_t_train": "val acc at t_train", "t_val": "t_val",
-                      "delta_t": "Δt = t_val − t_train", "t_val / t_train": "t_val / t_train",
-                      "train_dips": "train-acc dips, t_train to t_val",
-                      "train_acc_min_after": "lowest train acc, t_train to t_val", "last_step": "last step"}
+# Table 1's columns and their headings: the short report's, then the lab book's (every milestone)
+MILESTONE_HEADINGS = {"seed": "seed", "t_train": "t_train", "val_acc_at_t_train": "val acc at t_train", "t_val": "t_val",
+                      "delta_t": "Δt", "t_val / t_train": "t_val / t_train", "last_step": "last step"}
+MILESTONE_DETAIL = {"t_train_first": "first step train acc ≥ 99%", "train_dips": "train acc dips, t_train to t_val",
+                    "train_acc_min_after": "lowest train acc, t_train to t_val"}
 
 
 @dataclass
@@ -44,6 +46,12 @@ class GrokkingSeeds:
     def recipe(self) -> str:
         return recipe(self.sweep.configs[0])
 
+    @cached_property
+    def demo(self) -> CheckpointDemo:
+        """The first seed, published, answering validation equations, and the command line on two prompts."""
+        return checkpoint_demo(self.sweep.configs[0], self.params.checkpoint_name, self.params.record_dir, "val", 1,
+                               ["12/5=", "3/7="])
+
 
 def open_grokking(P: Params) -> GrokkingSeeds:
     """Show the header line, train (or reuse) every seed, say how many were trained, and read the milestones."""
@@ -59,28 +67,47 @@ def open_grokking(P: Params) -> GrokkingSeeds:
 
 
 def grokking_figure(G: GrokkingSeeds) -> plt.Figure:
-    """Figure 1: accuracy, loss and parameter norm of every seed, t_train and t_val marked."""
+    """Figure 1: accuracy and loss of every seed in its own row, t_train and t_val marked, and the parameter norm."""
     return grokking_curves(G.sweep.metrics, G.milestones, G.sweep.configs[0].modulus,
-                           f"Figure 1. Grokking on modular division, {len(G.params.seeds)} seeds. "
-                           f"Recipe: {G.recipe}. {G.provenance}.")
+                           f"Figure 1. Grokking on modular division, one row per seed: training (solid) and validation "
+                           f"(dashed) exact-match accuracy (left) and loss (right) on the answer, with the seed's t_train "
+                           f"(dotted) and t_val (dash-dot); bottom: every seed's parameter norm. Recipe: {G.recipe}. "
+                           f"{G.provenance}.")
+
+
+MILESTONE_FORMATS = {"t_train": "{:,.0f}", "t_val": "{:,.0f}", "delta_t": "{:,.0f}", "last_step": "{:,.0f}",
+                     "t_train_first": "{:,.0f}", "val_acc_at_t_train": "{:.1%}", "t_val / t_train": "{:.2f}",
+                     "train_acc_min_after": "{:.1%}"}
+
+
+def _milestones(G: GrokkingSeeds, headings: dict[str, str], caption: str) -> None:
+    show_table(G.milestones[list(headings)].rename(columns=headings), caption,
+               {headings[c]: f for c, f in MILESTONE_FORMATS.items() if c in headings})
 
 
 def show_milestones(G: GrokkingSeeds) -> None:
     """Table 1: the milestones per seed."""
     P, c0 = G.params, G.sweep.configs[0]
-    shown = G.milestones[list(MILESTONE_HEADINGS)].rename(columns=MILESTONE_HEADINGS).round(3)
-    show_table(shown, f"**Table 1.** Milestones per seed (threshold {P.threshold:.0%} held for {P.hold_steps} steps; "
-                      f"evaluations every {c0.eval_every} steps plus {c0.eval_log_points} log-spaced ones, so each "
-                      f"step is known to that resolution). A dip is an evaluation between t_train and t_val with "
-                      f"training accuracy below {P.threshold:.0%}.")
+    _milestones(G, MILESTONE_HEADINGS,
+                f"**Table 1.** Milestones per seed: t_train and t_val are the first evaluated steps from which training "
+                f"and validation accuracy stay ≥ {P.threshold:.0%} for {P.hold_steps} steps; Δt = t_val − t_train; "
+                f"last step: where the run stopped. Evaluations every {c0.eval_every} steps plus "
+                f"{c0.eval_log_points} log-spaced ones, so each step is known to that resolution.")
+
+
+def show_milestone_detail(G: GrokkingSeeds) -> None:
+    """Table 1b: every milestone per seed, with the first crossings and the dips (lab book)."""
+    _milestones(G, MILESTONE_HEADINGS | MILESTONE_DETAIL,
+                f"**Table 1b.** Every milestone per seed. A dip is an evaluation between t_train and t_val with "
+                f"training accuracy below {G.params.threshold:.0%}.")
 
 
 def show_grokking_reading(G: GrokkingSeeds) -> None:
-    """The paragraph reading the figure; it stops the report when a seed did not grok and the profile requires
+    """The paragraphs reading the figure; it stops the report when a seed did not grok and the profile requires
     every seed to."""
     P, table = G.params, G.milestones
     ok = grokked(table, hold=P.hold_steps)
-    show(grokking_reading(table, ok, G.flat, G.after, P.threshold, P.hold_steps, G.sweep.configs[0]))
+    show_paragraphs(grokking_answers(table, ok, G.flat, G.after, P.threshold, G.sweep.configs[0]))
     failed = table[~table.seed.isin(ok.seed)]
     if P.require_pass and len(failed):
         raise AssertionError(f"seeds {failed.seed.tolist()} did not grok (val acc < 30% at t_train and t_val >= "
@@ -88,9 +115,13 @@ def show_grokking_reading(G: GrokkingSeeds) -> None:
 
 
 def show_division_demo(G: GrokkingSeeds) -> None:
-    """The first seed, published, answering validation equations (in process and by command)."""
-    show_checkpoint_demo(G.sweep.configs[0], G.params.checkpoint_name, G.params.record_dir, "val", 1,
-                         ["prompt", "true c", "model says", "check: c·b mod p", "a", "correct"], ["12/5=", "3/7="])
+    """The published checkpoint answering validation equations, and the command line."""
+    show_demo_answer(G.demo)
+
+
+def show_division_table(G: GrokkingSeeds) -> None:
+    """Its eight answers, each checked (lab book)."""
+    show_demo_table(G.demo, ["prompt", "true c", "model says", "check: c·b mod p", "a", "correct"])
 
 
 def save_grokking_facts(G: GrokkingSeeds) -> None:

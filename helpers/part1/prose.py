@@ -1,237 +1,216 @@
-"""Part 1's sentences over its results: the recipe line under each figure, and the paragraphs the notebooks print.
+"""Part 1's sentences over its results, sections 0-1.2: the recipe line under each figure and the paragraphs that
+answer the assignment's questions (sections 1.3-1.4: helpers.part1.readings).
 
-Every function here is pure (numbers and tables in, Markdown out), so each branch of a paragraph has a unit test
-(tests/test_part1_prose.py); the section modules (sanity, warmup, grokking, ablation_report) only display them.
+Every function here is pure (numbers and tables in, Markdown out). Each qualitative statement is a claim
+(helpers.report.claims): it prints as written while its condition holds on the data and is marked as unsupported,
+with the numbers that decide it, when it does not. Unit tests: tests/test_part1_prose.py.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from ..gpt.config import TrainConfig
-from ..report.display import span
+from ..report.claims import claim
 from .tables import PAPER_RECIPE, changes_from_paper
 
 
-def recipe(cfg: TrainConfig) -> str:
-    """One sentence naming the training recipe of a config (optimiser, data, budget, early stop)."""
+def recipe(cfg: TrainConfig, layers: str | None = None) -> str:
+    """One sentence naming the training recipe of a config (optimiser, model, data, budget, early stop); `layers`
+    replaces the config's own depth where one recipe covers several ("1- and 2-layer")."""
     optimiser = {"adamw": "AdamW", "adam": "Adam"}[cfg.optimizer]
     text = (f"{optimiser} (lr {cfg.lr:g}, weight decay {cfg.weight_decay:g}, β=({cfg.beta1:g}, {cfg.beta2:g}), "
-            f"{cfg.warmup_steps} warm-up steps), batch {cfg.batch_size}, {cfg.n_layer}-layer d_model {cfg.d_model}, "
-            f"{cfg.train_frac:.0%} of the equations for training, budget {cfg.max_steps:,} steps")
+            f"{cfg.warmup_steps} warm-up steps), batch {cfg.batch_size}, {layers or f'{cfg.n_layer}-layer'} "
+            f"d_model {cfg.d_model}, {cfg.train_frac:.0%} of the equations for training, budget {cfg.max_steps:,} steps")
     if cfg.early_stop_on == "val_acc" and cfg.early_stop_hold:
-        text += (f", stopped {cfg.early_stop_horizon:,} steps after validation accuracy first held ≥ "
-                 f"{cfg.early_stop_threshold:g} for {cfg.early_stop_hold} steps (t_val)")
+        text += (f", run to {cfg.early_stop_horizon:,} steps past t_val (val acc held ≥ {cfg.early_stop_threshold:g} "
+                 f"for {cfg.early_stop_hold} steps)")
     elif cfg.early_stop_on == "val_acc":
-        text += (f", stopped after {cfg.early_stop_patience} consecutive evaluations with val acc ≥ "
-                 f"{cfg.early_stop_threshold:g}")
+        text += f", early stop at {cfg.early_stop_patience} evaluations in a row with val acc ≥ {cfg.early_stop_threshold:g}"
     return text
 
 
 def reuse_line(trained: int, total: int, where: str = "disk") -> str:
-    """How many runs of a sweep were trained now and how many were found finished."""
-    return f"{trained} run(s) trained now, {total - trained} reused from {where}."
+    """How many runs of a sweep were trained now and how many were found finished (a lab-book line)."""
+    return f"Runs of this section: {total}; trained now: {trained}; reused from {where}: {total - trained}."
+
+
+def and_join(items: Iterable[Any]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def first_row(table: pd.DataFrame) -> pd.Series:
+    """The first row, or a row of NaN with the same columns when there is none: a sentence written for the results
+    at hand still renders (its claim then says it is not supported) when a profile has no such row."""
+    return table.iloc[0] if len(table) else pd.Series(math.nan, index=table.columns, dtype=object)
 
 
 # ------------------------------------------------------------------------------------------- 0 sanity
 
-def memorised_run(run_dir: str, reused: bool, n_params: int, vocab_size: int, seq_len: int,
-                  summary: dict[str, Any]) -> str:
-    """Sanity run (a): its folder, size, vocabulary and sequence, and where and why it stopped."""
-    return (f"Run `{run_dir}` ({'reused from disk' if reused else 'trained now'}): "
-            f"{n_params:,} parameters, vocabulary of {vocab_size} tokens "
-            f"({vocab_size - 3} characters + PAD/BOS/EOS), sequence of {seq_len} "
-            f"tokens. Stopped after **{summary['steps']} steps** ({summary['stop_reason'].replace('_', ' ')}) "
-            f"with train loss **{summary['train_loss']:.2e}** in {summary['wall_s']:.1f} s.")
+def sanity_answers(text: str, threshold: float, full: dict[str, Any], masked: dict[str, Any], sampled: str,
+                   cli_out: str, prefix: str, suffix: str, first: pd.Series, from_bos: str, skip_first: int) -> str:
+    """The two answers of section 0.1: run (a) memorised the string and gives it back, run (b) (loss masked on the
+    first `skip_first` tokens) completes the suffix; `first` is run (b)'s next-token row after BOS, with run (a)'s
+    probability of the same target in "p(target) in run (a)"."""
+    loss_ok, back = full["train_loss"] < threshold, sampled == text and cli_out == text
+    p_b, p_a = first["p(target)"], first["p(target) in run (a)"]
+    return (
+        "**Does the model memorise the string and give it back?** "
+        + claim(f"Yes. With the loss on every token, the training loss falls to {full['train_loss']:.2e}, below the "
+                f"threshold of {threshold:g}, after {full['steps']} steps, and greedy decoding from BOS gives "
+                f"{text!r} back exactly, both in this notebook and through the command-line tool "
+                "(`python -m helpers.gpt.inference`), which rebuilds the model from its checkpoint alone.",
+                loss_ok and back, f"final train loss {full['train_loss']:.2e}; sampled {sampled!r}, command line "
+                                  f"{cli_out!r}")
+        + f"\n\n**With the loss masked on the first {skip_first} tokens, does it still predict the correct suffix?** "
+        + claim(f"Yes: given the prefix {prefix!r} it completes {suffix!r} exactly, after {masked['steps']} steps with "
+                f"loss {masked['train_loss']:.2e} on the tokens it is trained on.", suffix == text[len(prefix):],
+                f"completion {suffix!r}")
+        + " "
+        + claim(f"What it never learns is the masked part: after BOS it gives the true first character "
+                f"{text[:1]!r} probability {p_b:.3f} (run (a): {p_a:.3f}), so from BOS alone it writes "
+                f"{from_bos!r} (Figure 1, right). The masked tokens are a prompt the model conditions on, not text it "
+                "produces; Part 1 trains only on the answer after `=` the same way.",
+                p_b < 0.5 < p_a and from_bos != text, f"p(first character) {p_b:.3f} in (b), {p_a:.3f} in (a); "
+                                                      f"from BOS {from_bos!r}"))
 
 
-def masking_paragraph(summary: dict[str, Any], prefix: str, suffix: str, suffix_ok: bool, first: pd.Series,
-                      from_bos: str) -> str:
-    """What masking the loss on the first tokens did (run (b)); `first` is the first row of its next-token table,
-    with run (a)'s probability of the same target in "p(target) in run (a)"."""
-    return (f"**What changed.** Run (b) stopped after {summary['steps']} steps with loss "
-            f"{summary['train_loss']:.2e} on the tokens it is trained on. Given the prefix {prefix!r} it "
-            f"{'completes the suffix exactly' if suffix_ok else 'does **not** complete the suffix exactly'}: "
-            f"{suffix!r}. The masked positions are another matter: after BOS run (a) gives the true first "
-            f"character `I` probability {first['p(target) in run (a)']:.3f}, run (b) only "
-            f"{first['p(target)']:.3f} (its top choice is {first['predicted']!r}). Nothing in the loss "
-            f"ever rewarded predicting `I` or the space, so from BOS alone the model writes {from_bos!r} — the "
-            "untrained first prediction, after which it falls into the continuation it memorised. Loss masking "
-            "therefore does exactly what it says: the masked tokens become a prompt the model conditions on, not "
-            "text it learns to produce. The same mechanism, with the mask on everything up to `=`, is how Part 1 "
-            "trains only on the answer of `a ∘ b = c`.")
+# ------------------------------------------------------------------------------------------- 1.1 data
+
+def data_answer(counts: pd.DataFrame, division: pd.DataFrame, checks_ok: bool) -> str:
+    """How many equations each split holds (counts: every task with the warm-up's split; division: a / b mod p with
+    the grokking sections' split), and whether every result and split checked out."""
+    def share(t: pd.DataFrame) -> str:
+        return " / ".join(f"{t[s].sum() / t.equations.sum():.0%}" for s in ("train", "val", "test"))
+
+    def numbers(row: pd.Series) -> str:
+        return f"{row.train:,} / {row.val:,} / {row.test:,}"
+
+    first, grok = first_row(counts), first_row(division)
+    return (f"**How many datapoints are in each split?** Table 1 gives every task: {counts.equations.sum():,} "
+            f"equations in all. For the warm-up each task is split {share(counts)} into train / validation / test "
+            f"({numbers(first)} for {first.task} mod {first.p}); the grokking sections (1.3–1.4) split "
+            f"{grok.task} mod {grok.p} {share(division)}, i.e. {numbers(grok)} equations. "
+            + claim("Every stored result is correct (for division, c·b ≡ a (mod p) with b ≠ 0), and the three splits "
+                    "of each task are disjoint and together cover it.", checks_ok, "a data check failed"))
 
 
 # ------------------------------------------------------------------------------------------- 1.2 warm-up
 
 def run_label(run: Any) -> str:
-    """'a-b mod 97, 2 layer(s), seed 1' for a row of the warm-up results."""
-    return f"{run.task} mod {run.modulus}, {run.n_layer} layer(s), seed {run.seed}"
+    """'a-b mod 97, 2-layer, seed 1' for a row of the warm-up results."""
+    return f"{run.task} mod {run.modulus}, {run.n_layer}-layer, seed {run.seed}"
 
 
-def tuning_paragraph(tuning: pd.DataFrame, used: TrainConfig) -> str:
-    """What the paper's recipe does on the tuning configuration, which single change holds validation accuracy
-    >= 99% soonest, and whether the warm-up's recipe (`used`) is that choice."""
+def _change(row: pd.Series) -> str:
+    """What a tuning run changes in the paper's recipe, in words."""
+    said = {"lr": f"learning rate {row.get('lr', math.nan):g}", "grad_clip": f"gradient clipping at norm "
+                                                                             f"{row.get('grad_clip', math.nan):g}"}
+    return " and ".join(said[k] for k, v in PAPER_RECIPE.items() if k in row and row[k] != v) or "nothing"
+
+
+def tuning_paragraph(tuning: pd.DataFrame, used: TrainConfig, configurations: int, model: str) -> str:
+    """What the paper's recipe does on the tuning configuration (`model`, e.g. "2-layer model on a − b mod 97"), which
+    single change holds validation accuracy >= 99% soonest, and whether the warm-up's recipe (`used`) is that
+    choice."""
     T, changes = tuning, changes_from_paper(tuning)
-    held = T[(changes == 1) & (T["final val acc"] >= 0.99)].sort_values("steps")
-    paper = T[changes == 0]
-    paper_text = ""
-    if len(paper):
-        pr = paper.iloc[0]
-        paper_text = (f"With the paper's learning rate 10⁻³ the model ends with training accuracy "
-                      f"{pr['final train acc']:.1%} and validation accuracy {pr['final val acc']:.1%} after "
-                      f"{int(pr['steps']):,} steps"
-                      + (": it does not even fit its training set, an optimisation failure rather than a property "
-                         "of the task. " if pr["final train acc"] < 0.99 else ". "))
-    chosen_text = "No single change reached 99% validation accuracy within the budget. "
-    if len(held):
-        best = held.iloc[0]
-        others = "; ".join(f"lr {r.lr:g}" + (f", clipping {r.grad_clip:g}" if "grad_clip" in T else "")
-                           + f": {int(r.steps):,} steps" + (f" ({changes[r.Index]} changes)" if changes[r.Index] > 1
-                                                            else "")
-                           for r in T[changes > 0].itertuples() if r.Index != best.name)
-        chosen_text = (f"The single change that holds validation accuracy ≥ 99% soonest is lr {best.lr:g}"
-                       + (f" with clipping {best.grad_clip:g}" if "grad_clip" in T and best.grad_clip else "")
-                       + f" ({int(best.steps):,} steps; the others: {others}). ")
-    same = len(held) and all(getattr(used, k) == held.iloc[0][k] for k in PAPER_RECIPE if k in T)
-    return (paper_text + chosen_text
-            + (f"The warm-up uses it (lr {used.lr:g}, clipping {used.grad_clip:g}) for all eight configurations."
-               if same else f"The warm-up uses lr {used.lr:g}, clipping {used.grad_clip:g}, which is not the "
-                            "tuning's choice: check `params/`."))
+    single = T[(changes == 1) & (T["final val acc"] >= 0.99)].sort_values("steps")
+    paper, best, other, both = first_row(T[changes == 0]), first_row(single), first_row(single.iloc[1:]), \
+        first_row(T[changes == 2])
+    same = len(single) > 0 and all(getattr(used, k) == best[k] for k in PAPER_RECIPE if k in T)
+    return (
+        "**Why not the paper's learning rate?** "
+        + claim(f"With the paper's learning rate, 10⁻³, the {model} does not even fit its training set: after "
+                f"{paper.steps:,.0f} steps its training accuracy is {paper['final train acc']:.1%} and its validation "
+                f"accuracy {paper['final val acc']:.1%}, an optimisation failure rather than a property of the task.",
+                paper["final train acc"] < 0.99, f"final train acc {paper['final train acc']:.1%}")
+        + " "
+        + claim(f"Tuned on the validation split of this configuration, {_change(best)} is the single change "
+                f"to the paper's recipe that holds validation accuracy ≥ 99% soonest ({best.steps:,.0f} steps, against "
+                f"{other.steps:,.0f} for {_change(other)}), and all {configurations} configurations use it.", same,
+                f"chosen: {_change(best)}; used: lr {used.lr:g}, clipping {used.grad_clip:g}")
+        + " "
+        + claim(f"Changing both is faster still ({both.steps:,.0f} steps) but changes two things at once.",
+                both.steps < best.steps and both["final val acc"] >= 0.99, f"both: {both.steps:,.0f} steps"))
 
 
-def warmup_outcome(results: pd.DataFrame, budget: int, train_minutes: float, workers: int) -> str:
-    """How many warm-up runs generalised, why each of the others did not, and the training time."""
-    solved, unsolved = results[results["test acc"] >= 0.99], results[results["test acc"] < 0.99]
-    return (f"{len(solved)} of {len(results)} runs reached test accuracy ≥ 0.99 within {budget:,} steps"
-            + (": every configuration generalises with every seed." if not len(unsolved) else
-               "; not within the budget: " + "; ".join(
-                   f"{run_label(r)} (train {r['train acc']:.2f}, test {r['test acc']:.2f}: "
-                   + ("fits its training set but does not generalise yet)" if r["train acc"] >= 0.99
-                      else "does not fit its training set: an optimisation failure)")
-                   for _, r in unsolved.iterrows()) + ".")
-            + f" Training took {train_minutes:.1f} min in total, tuning included (sum over runs of their "
-              f"wall-clock, {workers} run(s) at a time).")
+def depth_gaps(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per task and modulus: the mean steps of the shallowest and deepest models, their difference, and the larger
+    of their seed spreads (summary: helpers.part1.tables.config_summary)."""
+    rows = []
+    for (task, p), g in summary.groupby(["task", "modulus"], sort=True):
+        g = g.sort_values("n_layer")
+        lo, hi = g.iloc[0], g.iloc[-1]
+        rows.append({"task": task, "modulus": p, "gap": hi["steps mean"] - lo["steps mean"],
+                     "spread": max(lo["steps std"], hi["steps std"])})
+    return pd.DataFrame(rows, columns=["task", "modulus", "gap", "spread"])
 
 
-def band_sentence(name: str, seeds: list[int], S: dict[str, Any], eval_every: int, eval_log_points: int) -> str:
-    """When each seed of one configuration first reached test accuracy 0.99 and when it stopped
-    (S: helpers.part1.tables.seed_summary)."""
-    return (f"Across seeds {seeds}, {name} first reached test accuracy ≥ 0.99 at step "
-            f"{', '.join('never' if math.isnan(s) else f'{s:.0f}' for s in S['first'])} (mean {S['first_mean']:.0f} ± "
-            f"{S['first_std']:.0f}); it stopped at step {', '.join(f'{s:.0f}' for s in S['stop'])} "
-            f"({S['stop_mean']:.0f} ± {S['stop_std']:.0f}; evaluations every {eval_every} steps plus "
-            f"{eval_log_points} log-spaced ones) with test accuracy {S['test_acc_mean']:.4f} ± "
-            f"{S['test_acc_std']:.4f} (train accuracy {S['train_acc_mean']:.4f}).")
+def warmup_answer(results: pd.DataFrame, summary: pd.DataFrame, budget: int, eval_every: int) -> str:
+    """How the 1- and 2-layer models did (results: one row per run, tables.final_results; summary: per configuration,
+    tables.config_summary): all generalise; depth within the seed spread; subtraction slower than addition for the
+    shallow model; the slowest run explained."""
+    solved = results["test acc"] >= 0.99
+    gaps = depth_gaps(summary)
+    shallow = summary[summary.n_layer == summary.n_layer.min()].set_index(["task", "modulus"])["steps mean"]
+    pairs = [(p, shallow.get(("a-b", p), math.nan), shallow.get(("a+b", p), math.nan))
+             for p in sorted(summary.modulus.unique())]
+    slow = first_row(results.sort_values("steps", ascending=False))
+    return (
+        "**How do 1- and 2-layer models do on addition and subtraction, for p = 97 and 113?** "
+        + claim(f"All {len(results)} runs generalise: each reaches ≥ 99% test accuracy within the {budget:,}-step "
+                f"budget and stops early, with final training accuracy {results['train acc'].min():.0%} and final test "
+                f"accuracy {results['test acc'].min():.2%}–{results['test acc'].max():.0%} (Table 2, Figure 1).",
+                bool(solved.all()) and (results.stopped == "early stop").all(),
+                f"{int(solved.sum())} of {len(results)} runs at ≥ 99% test accuracy")
+        + " "
+        + claim(f"The losses are still well above zero at the stop (test loss {results['test loss'].min():.3f}–"
+                f"{results['test loss'].max():.3f} nats, training loss {results['train loss'].min():.3f}–"
+                f"{results['train loss'].max():.3f}): the early stop ends a run once its answers are right, not once it "
+                "has converged.", results["train loss"].min() > 1e-3, f"lowest final training loss "
+                                                                     f"{results['train loss'].min():.2e}")
+        + "\n\n"
+        + claim("Depth makes no consistent difference: for every task and modulus the mean steps of the 1- and 2-layer "
+                "models differ by less than the larger of their seed spreads.",
+                summary.n_layer.nunique() > 1 and bool((gaps.gap.abs() <= gaps.spread).all()),
+                "; ".join(f"{r.task} mod {r.modulus}: {r.gap:+,.0f} ± {r.spread:,.0f}" for r in gaps.itertuples()))
+        + " "
+        + claim("The 1-layer model takes longer on subtraction than on addition at both moduli ("
+                + "; ".join(f"p = {p}: {s:,.0f} against {a:,.0f} steps" for p, s, a in pairs) + ").",
+                len(pairs) > 1 and all(s > a for _, s, a in pairs), "mean steps, subtraction against addition")
+        + " "
+        + claim(f"The slowest run, {run_label(slow)}, first reaches 99% test accuracy at step "
+                f"{slow['first step test ≥ 0.99']:,.0f} but loses it again in loss spikes (test accuracy down to "
+                f"{slow['lowest test acc after']:.0%}) and holds it long enough to stop only at step {slow.steps:,.0f}.",
+                slow["first step test ≥ 0.99"] + 3 * eval_every < slow.steps and slow["lowest test acc after"] < 0.9,
+                f"first at {slow['first step test ≥ 0.99']}, lowest after {slow['lowest test acc after']}, "
+                f"stop {slow.steps}"))
 
 
-# ------------------------------------------------------------------------------------------- 1.3 grokking
-
-def seeds_list(rows: pd.DataFrame, text: Callable[[Any], str]) -> str:
-    """'seed 0: …; seed 2: …' for the rows given."""
-    return "; ".join(f"seed {r.seed}: {text(r)}" for r in rows.itertuples())
-
-
-def seed_names(seeds: Iterable[Any]) -> str:
-    """'seed 0', 'seeds 0 and 2', 'seeds 0, 1 and 2'."""
-    seeds = [str(s) for s in seeds]
-    return ("seed " if len(seeds) == 1 else "seeds ") + (seeds[0] if len(seeds) == 1 else
-                                                        ", ".join(seeds[:-1]) + " and " + seeds[-1])
+def restarts_answer(name: str, seeds: list[int], S: dict[str, Any], eval_every: int) -> str:
+    """How much the restarts of one configuration differ (S: helpers.part1.tables.seed_summary)."""
+    reached = not any(math.isnan(s) for s in S["first"])
+    return (f"**How much do {len(seeds)} random restarts of one configuration ({name}) differ?** "
+            + claim(f"Little: test accuracy first reaches 99% at steps {and_join(f'{s:,.0f}' for s in S['first'])}, "
+                    f"within {max(S['first']) - min(S['first']):,.0f} steps of each other ({eval_every} steps between "
+                    f"evaluations), and all stop at step {min(S['stop']):,.0f}–{max(S['stop']):,.0f} with mean test "
+                    f"accuracy {S['test_acc_mean']:.2%} (Figure 2).",
+                    reached and max(S["first"]) - min(S["first"]) <= 2 * eval_every and S["test_acc_mean"] >= 0.99,
+                    f"first steps {S['first']}, test accuracy {S['test_acc_mean']:.4f}"))
 
 
-def fitting_sentence(table: pd.DataFrame, threshold: float, hold: float) -> str:
-    """Where training accuracy first crossed the threshold before holding it, and its dips until t_val."""
-    late_fit = table[table.t_train_first < table.t_train]
-    dipped = table[table.train_dips > 0]
-    fitting = (f"Training accuracy first crosses {threshold:.0%} before it holds for {hold} steps in "
-               + seeds_list(late_fit, lambda r: f"step {r.t_train_first:.0f}, held from {r.t_train:.0f}")
-               if len(late_fit) else f"In every seed training accuracy holds from its first crossing of {threshold:.0%}")
-    return fitting + ("; between t_train and t_val it falls below the threshold in "
-                      + seeds_list(dipped, lambda r: f"{r.train_dips} evaluation(s), lowest {r.train_acc_min_after:.1%}")
-                      + (" (a fitted training set wobbling, not a return to an unfitted model)"
-                         if (dipped.train_acc_min_after >= 0.9).all() else "")
-                      + " and never in the other seeds. " if len(dipped) else
-                      "; between t_train and t_val it never falls below the threshold. ")
-
-
-def norm_sentence(flat: pd.DataFrame, after: pd.DataFrame, threshold: float) -> str:
-    """The parameter norm on the plateau and after t_val (flat: tables.plateau, after: tables.after_grokking), and
-    which picture of grokking its order fits."""
-    rise = flat.norm_peak - flat.norm_at_t_train
-    fall_to_t_val, fall_after = flat.norm_peak - flat.norm_at_t_val, flat.norm_at_t_val - flat.norm_end
-    peaks_at_t_val = bool((fall_to_t_val < 0.25 * rise).all())  # within a quarter of the rise below the peak
-    return ("The parameter norm (" + seeds_list(flat, lambda r: f"{r.norm_at_t_train:.1f} at t_train, peak "
-                                                f"{r.norm_peak:.1f}, {r.norm_at_t_val:.1f} at t_val, {r.norm_end:.1f} "
-                                                "at the end")
-            + f") rises by {rise.min():.1f}–{rise.max():.1f} on the plateau, "
-            + (f"is still within {fall_to_t_val.max():.1f} of its peak when validation accuracy reaches "
-               f"{threshold:.0%}, and falls by {fall_after.min():.1f}–{fall_after.max():.1f} in the "
-               f"{after.steps_after.min():,.0f} steps after t_val: the norm is near its largest when the model "
-               "generalises and shrinks only afterwards — not the order of Omnigrok's picture (Liu et al. 2022), "
-               "where weight decay first brings the norm down to where a general solution lies. "
-               if peaks_at_t_val else
-               f"and is {fall_to_t_val.min():.1f}–{fall_to_t_val.max():.1f} below its peak at t_val: the norm falls as "
-               "the model generalises — the weight-norm picture of Omnigrok (Liu et al. 2022), in which weight decay "
-               "walks the model from a large-norm memorising solution to a small-norm general one. "))
-
-
-def after_grokking_sentence(after: pd.DataFrame) -> str:
-    """What validation accuracy does past t_val: steady, or collapsing with training and recovering ("" if no
-    seed has evaluations past t_val)."""
-    collapsed, steady = after[after.collapses > 0], after[after.collapses == 0]
-    return "" if after.empty else (
-        f"**After grokking.** Every curve continues {after.steps_after.min():,.0f} steps past t_val"
-        + (" (to the budget in some)" if after.steps_after.nunique() > 1 else "") + ". "
-        + (f"Validation accuracy stays ≥ {steady.val_min.min():.0%} throughout in {seed_names(steady.seed)}. "
-           if len(steady) else "")
-        + ("In " + seeds_list(collapsed, lambda r: f"validation accuracy collapses {r.collapses} time(s) by more than 30 "
-                                           f"points (lowest {r.val_min:.0%} at step {r.step_of_val_min:,.0f}, with "
-                                           f"training accuracy {r.train_at_val_min:.0%} at the same evaluation) and "
-                                           f"recovers to {r.final_val_acc:.1%} by the end")
-           + ": training and validation fall together, a loss spike of the whole model (the slingshot pattern of "
-             "Thilak et al. 2022), not a return to memorisation. " if len(collapsed) else ""))
-
-
-def grokking_reading(table: pd.DataFrame, grokked_seeds: pd.DataFrame, flat: pd.DataFrame, after: pd.DataFrame,
-                     threshold: float, hold: float, cfg: TrainConfig) -> str:
-    """The paragraph under the grokking figure: t_train and t_val per seed, the fitting, the validation loss on
-    the plateau, the norm, what follows t_val, and the delay against the paper's (table: milestones with a
-    "t_val / t_train" column; grokked_seeds: tables.grokked; cfg: the recipe)."""
-    done = table[~table.censored]
-    if not len(done):
-        return (f"**No seed reached {threshold:.0%} validation accuracy within {cfg.max_steps} steps** "
-                "(expected under the smoke profile's tiny budget).")
-    return (f"**Reading the figure.** In {len(grokked_seeds)} of {len(table)} seeds the model fits its training set "
-            f"first (t_train = {', '.join(f'{t:.0f}' for t in table.t_train)} steps) while validation accuracy is "
-            f"still {', '.join(f'{v:.1%}' for v in table.val_acc_at_t_train)} (chance is 1/{cfg.modulus} ≈ "
-            f"{1 / cfg.modulus:.1%}"
-            + ("".join(f"; in seed {r.seed} it is already climbing at t_train" for r in table.itertuples()
-                       if r.val_acc_at_t_train >= 0.1))
-            + f") and reaches {threshold:.0%} only at t_val = "
-            f"{', '.join(f'{t:.0f}' for t in done.t_val)} steps, {done['t_val / t_train'].min():.1f}–"
-            f"{done['t_val / t_train'].max():.1f}× later (Δt = {done.delta_t.min():,.0f}–{done.delta_t.max():,.0f} "
-            f"steps). {fitting_sentence(table, threshold, hold)}While the model memorises, the validation loss climbs "
-            f"from its early minimum ({flat.val_loss_min_before.mean():.2f} nats on average over seeds) to "
-            f"{flat.val_loss_max_plateau.mean():.2f} during the plateau, as the training loss falls. "
-            f"{norm_sentence(flat, after, threshold)}{after_grokking_sentence(after)}"
-            f"With weight decay {cfg.weight_decay:g} the delay is {span(done.delta_t.tolist())} steps, not the paper's "
-            "~10⁵–10⁶: Figure 1 of Power et al. used Adam without weight decay, which the paper itself reports as much "
-            "slower to generalise (§3.3).")
-
-
-# ------------------------------------------------------------------------------------------- 1.4 ablations
-
-def baseline_recipe(baseline: TrainConfig) -> str:
-    """The recipe line of 1.4: the task, then the baseline recipe every study varies one field of."""
-    return f"a / b (mod {baseline.modulus}), " + recipe(baseline) + " (baseline values)"
-
-
-def ablation_header(provenance: str, seeds: list[int], recipe_line: str, runs: int, shared: int) -> str:
-    """The line under 1.4's parameters: what produced it, the baseline recipe, and the runs shared with 1.3."""
-    return (f"**Produced by:** {provenance}, seeds {seeds}.  \n**Recipe:** {recipe_line}.  \n"
-            f"{runs} distinct runs (the baseline value is shared by both studies); "
-            + (f"{shared} of them are section 1.3's runs (same config)." if shared else
-               "under this profile the baseline differs from 1.3's runs, so none is shared."))
+def demo_answer(demo: pd.DataFrame, split: str, ckpt: str, command: str, output: str) -> str:
+    """A published checkpoint answering held-out equations, and the command that does the same from a fresh clone
+    (demo: tables.held_out_demo, with "check: c·b mod p" for division)."""
+    checked = ("check: c·b mod p" not in demo) or bool((demo["check: c·b mod p"] == demo.a).all())
+    shown = ", ".join(f"{p}{c}" for p, c in zip(demo.prompt[:4], demo["model says"][:4]))
+    return (f"**Inference.** The checkpoint is `{ckpt}` (weights, model config and tokenizer in one file). "
+            + claim(f"On {len(demo)} equations of the {split} split, which it never saw in training, it answers all "
+                    f"{len(demo)} correctly ({shown}, ...).", bool(demo.correct.all()) and checked,
+                    f"{int(demo.correct.sum())} of {len(demo)} correct")
+            + f" From a fresh clone, after `make setup`:\n\n```\n$ {command}\n{output}\n```")

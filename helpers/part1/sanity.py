@@ -20,8 +20,9 @@ from ..gpt.runs import RunResult
 from ..gpt.train import train
 from ..report.display import show, show_table
 from ..report.profiles import Params
-from .plots import sanity_losses
-from .prose import masking_paragraph, memorised_run
+from .paragraphs import show_paragraphs
+from .plots import sanity_panels
+from .prose import sanity_answers
 from .tables import next_token_table, require, run_cli
 
 # the columns of the logged evaluations shown for run (a)
@@ -67,19 +68,35 @@ def open_sanity(P: Params) -> SanityRuns:
 
 
 def show_memorised(S: SanityRuns) -> None:
-    """Run (a): where it is, its size, and when it stopped."""
-    tok = S.full.tokenizer
-    show(memorised_run(rel(S.full.run_dir), S.full.reused, S.full.model.num_params(), tok.vocab_size,
-                       len(tok.encode(S.params.text, bos=True, eos=True)), S.full.summary))
+    """Run (a) for the lab book: its folder, size, vocabulary, and where and why it stopped."""
+    tok, summary = S.full.tokenizer, S.full.summary
+    show(f"Run `{rel(S.full.run_dir)}` ({'reused from disk' if S.full.reused else 'trained now'}): "
+         f"{S.full.model.num_params():,} parameters, a vocabulary of {tok.vocab_size} tokens "
+         f"({tok.vocab_size - 3} characters and PAD/BOS/EOS), a sequence of "
+         f"{len(tok.encode(S.params.text, bos=True, eos=True))} tokens. It stopped after {summary['steps']} steps "
+         f"({summary['stop_reason'].replace('_', ' ')}) with train loss {summary['train_loss']:.2e}, in "
+         f"{summary['wall_s']:.1f} s.")
+
+
+def show_sanity_answers(S: SanityRuns) -> None:
+    """The answers of section 0.1: the string memorised and given back; the suffix predicted with the loss masked."""
+    P = S.params
+    show_paragraphs(sanity_answers(P.text, P.loss_threshold, S.full.summary, S.masked.summary, S.sampled, S.cli_out, S.prefix,
+                        S.suffix, S.predictions.iloc[0], S.from_bos, P.skip_first))
 
 
 def sanity_figure(S: SanityRuns) -> plt.Figure:
-    """Training loss of both runs against the pass threshold."""
-    cfg = S.full.config
-    return sanity_losses([(S.full.metrics, "(a) loss on all tokens", "-"),
-                          (S.masked.metrics, f"(b) first {S.params.skip_first} tokens masked", "--")],
+    """Figure 1: training loss of both runs against the pass threshold, and each model's p(true next token)."""
+    cfg, k = S.full.config, S.params.skip_first
+    return sanity_panels([(S.full.metrics, "(a) loss on every token"),
+                          (S.masked.metrics, f"(b) loss masked on the first {k} tokens")], S.predictions,
                          S.params.loss_threshold,
-                         f"1-layer GPT, d_model {cfg.d_model}, AdamW lr {cfg.lr:g}. {S.provenance}, seed {cfg.seed}.")
+                         f"Figure 1. The two sanity runs: one-layer GPT, d_model {cfg.d_model}, AdamW lr {cfg.lr:g}, "
+                         f"seed {cfg.seed}, each stopped at the first evaluation with training loss below the threshold. "
+                         f"Left: training loss (markers on every few evaluations). Right: after training, the "
+                         f"probability each model gives the true next token at every position of BOS, the string and "
+                         f"EOS; shaded: the targets of the first {k} tokens, which carry no loss in run (b). "
+                         f"{S.provenance}.")
 
 
 def print_samples(S: SanityRuns) -> None:
@@ -106,11 +123,6 @@ def show_masked_predictions(S: SanityRuns) -> None:
     expected = S.params.text[len(S.prefix):]
     print(f"given prefix {S.prefix!r:6}: {S.suffix!r}  (expected {expected!r}; exact: {S.suffix_ok})")
     print(f"given BOS only     : {S.from_bos!r}")
-
-
-def show_masking_effect(S: SanityRuns) -> None:
-    """What masking the first tokens changed, in a paragraph."""
-    show(masking_paragraph(S.masked.summary, S.prefix, S.suffix, S.suffix_ok, S.predictions.iloc[0], S.from_bos))
 
 
 def sanity_checks(text: str, threshold: float, train_loss: float, sampled: str, cli_out: str, prefix: str,

@@ -16,7 +16,9 @@ from ..common.provenance import provenance
 from ..gpt.data import equation_table, write_datasets
 from ..report.display import show, show_table
 from ..report.profiles import Params
+from .paragraphs import show_paragraphs
 from .plots import division_table
+from .prose import data_answer
 from .tables import example_rows, verify_tasks
 
 
@@ -28,6 +30,11 @@ class DataSplits:
     data_dir: Path
     counts: pd.DataFrame  # every task, the warm-up split
     division: pd.DataFrame  # division mod 97, the split of sections 1.3-1.4
+    checks: pd.DataFrame  # per task: every result right, the splits a partition (tables.verify_tasks)
+
+    @property
+    def checks_ok(self) -> bool:
+        return bool(self.checks.drop(columns=["task", "p"]).all().all())
 
 
 def open_splits(P: Params) -> DataSplits:
@@ -38,18 +45,32 @@ def open_splits(P: Params) -> DataSplits:
     counts = write_datasets(data_dir, P.ops, P.moduli, P.train_frac, P.val_frac, P.split_seed)
     division = write_datasets(data_dir / f"div_train{P.grokking_train_frac:g}", ["/"], [97], P.grokking_train_frac,
                               P.grokking_val_frac, P.split_seed)
-    return DataSplits(params=P, provenance=prov, data_dir=data_dir, counts=counts, division=division)
+    checks = verify_tasks(P.ops, P.moduli, P.train_frac, P.val_frac, P.split_seed)
+    return DataSplits(params=P, provenance=prov, data_dir=data_dir, counts=counts, division=division, checks=checks)
+
+
+def show_data_answer(D: DataSplits) -> None:
+    """How many equations each split holds, and whether every result and split checked out."""
+    show_paragraphs(data_answer(D.counts, D.division, D.checks_ok))
 
 
 def show_split_counts(D: DataSplits) -> None:
-    """Tables 1 and 2: equations per task, modulus and split, for both splits."""
+    """Table 1: equations per task, modulus and split, for the warm-up's split and the grokking sections' one."""
     P = D.params
-    show_table(D.counts, f"**Table 1.** Equations per task, modulus and split (train {P.train_frac:.0%} / validation "
-                         f"{P.val_frac:.0%} / test {1 - P.train_frac - P.val_frac:.0%}, split seed {P.split_seed}); "
-                         f"files in `{rel(D.data_dir)}/`.")
-    show_table(D.division, f"**Table 2.** The division task with the grokking sections' split (train "
-                           f"{P.grokking_train_frac:.0%} / validation {P.grokking_val_frac:.0%} / test "
-                           f"{1 - P.grokking_train_frac - P.grokking_val_frac:.0%}).")
+
+    def split(train: float, val: float) -> str:
+        return f"{train:.0%} / {val:.0%} / {1 - train - val:.0%}"
+
+    folder = rel(D.data_dir)
+    warmup = D.counts.assign(split=split(P.train_frac, P.val_frac),
+                             used=lambda t: t.task.map(lambda task: "—" if task == "a/b" else "1.2"))
+    grokking = D.division.assign(split=split(P.grokking_train_frac, P.grokking_val_frac), used="1.3–1.4",
+                                 file=lambda t: f"div_train{P.grokking_train_frac:g}/" + t.file)
+    table = pd.concat([warmup, grokking])
+    show_table(table[["task", "p", "split", "equations", "train", "val", "test", "used", "file"]]
+               .rename(columns={"split": "train / val / test", "val": "validation", "used": "used in"}),
+               f"**Table 1.** Equations per task, modulus and split (split seed {P.split_seed}); files under "
+               f"`{folder}/`.", {})
 
 
 def show_example_rows(D: DataSplits) -> None:
@@ -59,14 +80,10 @@ def show_example_rows(D: DataSplits) -> None:
 
 
 def show_data_checks(D: DataSplits) -> None:
-    """Every result verified and every split a partition; the notebook stops if one is not."""
-    P = D.params
-    checks = verify_tasks(P.ops, P.moduli, P.train_frac, P.val_frac, P.split_seed)
-    show_table(checks)
-    if not checks.drop(columns=["task", "p"]).all().all():
+    """Every result verified and every split a partition, per task (lab book); the notebook stops if one is not."""
+    show_table(D.checks)
+    if not D.checks_ok:
         raise AssertionError("a data check failed")
-    show(f"All {len(D.counts)} tasks check out: {int(D.counts['equations'].sum()):,} equations in total, every result "
-         f"verified (for division, c·b ≡ a and b ≠ 0), and the splits of each task partition it.")
 
 
 def division_figure(D: DataSplits) -> plt.Figure:

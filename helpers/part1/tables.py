@@ -66,31 +66,35 @@ def verify_tasks(ops: list[str], moduli: list[int], train_frac: float, val_frac:
 
 def final_results(metrics: pd.DataFrame, patience: int, keys: tuple[str, ...] = ("n_layer", "op", "modulus", "seed")
                   ) -> pd.DataFrame:
-    """One row per run: its last evaluation (final), the best test accuracy/loss seen, and why it stopped."""
+    """One row per run: its last evaluation (final), the best test accuracy/loss seen, why it stopped, the first
+    evaluated step with test accuracy >= 0.99 and the lowest test accuracy from there on (NaN if never)."""
     rows = []
     for key, run in metrics.groupby(list(keys)):
         last = run.iloc[-1]
+        after = run[run["step"] >= run.loc[run["test_acc"] >= 0.99, "step"].min()]
         rows.append(dict(zip(keys, key)) | {
             "steps": int(last["step"]), "train acc": last["train_acc"], "test acc": last["test_acc"],
             "best test acc": run["test_acc"].max(), "train loss": last["train_loss"], "test loss": last["test_loss"],
             "best test loss": run["test_loss"].min(), "val acc": last["val_acc"],
-            "stopped": "early stop" if last["early_stop_count"] >= patience else "budget"})
+            "stopped": "early stop" if last["early_stop_count"] >= patience else "budget",
+            "first step test ≥ 0.99": float(after["step"].min()), "lowest test acc after": float(after["test_acc"].min())})
     results = pd.DataFrame(rows)
     results["task"] = "a" + results["op"] + "b"
     return results[["task", "modulus", "n_layer", "seed", "steps", "stopped", "train acc", "val acc", "test acc",
-                    "best test acc", "train loss", "test loss", "best test loss"]]
+                    "best test acc", "train loss", "test loss", "best test loss", "first step test ≥ 0.99",
+                    "lowest test acc after"]]
 
 
 def config_summary(results: pd.DataFrame, threshold: float = 0.99) -> pd.DataFrame:
-    """Per configuration (task, modulus, layers) over its seeds: how many reached test accuracy >= threshold,
-    final test and train accuracy mean ± std, and the steps trained (mean ± std)."""
+    """Per configuration (task, modulus, layers) over its seeds: how many reached test accuracy >= threshold, and
+    the mean ± std of the final test and train accuracy, the final losses and the steps trained."""
     rows = []
     for (task, p, layers), g in results.groupby(["task", "modulus", "n_layer"], sort=True):
-        rows.append({"task": task, "modulus": p, "n_layer": layers, "seeds": len(g),
-                     f"test acc ≥ {threshold:g}": int((g["test acc"] >= threshold).sum()),
-                     "test acc mean": g["test acc"].mean(), "test acc std": g["test acc"].std(ddof=1),
-                     "train acc mean": g["train acc"].mean(), "steps mean": g["steps"].mean(),
-                     "steps std": g["steps"].std(ddof=1)})
+        row = {"task": task, "modulus": p, "n_layer": layers, "seeds": len(g),
+               f"test acc ≥ {threshold:g}": int((g["test acc"] >= threshold).sum())}
+        for name in ("train acc", "test acc", "train loss", "test loss", "steps"):
+            row |= {f"{name} mean": g[name].mean(), f"{name} std": g[name].std(ddof=1)}
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

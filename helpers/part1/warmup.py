@@ -20,10 +20,11 @@ from ..gpt.sweep import SweepResult, find, run_sweep, unique
 from ..report import facts
 from ..report.display import show, show_table
 from ..report.profiles import Params
-from .demos import show_checkpoint_demo
+from .demos import CheckpointDemo, checkpoint_demo, show_demo_answer, show_demo_table
+from .paragraphs import show_paragraphs
 from .plans import warmup_configs
-from .plots import seed_bands, warmup_grid
-from .prose import band_sentence, recipe, reuse_line, run_label, tuning_paragraph, warmup_outcome
+from .plots import restart_curves, warmup_grid
+from .prose import and_join, recipe, restarts_answer, reuse_line, run_label, tuning_paragraph, warmup_answer
 from .tables import changes_from_paper, config_summary, final_results, rows_matching, seed_summary, tuning_table
 
 
@@ -41,7 +42,8 @@ class WarmupSweep:
 
     @property
     def recipe(self) -> str:
-        return recipe(self.recipe_cfg)
+        depths = [f"{n}-" for n in self.params.layers]
+        return recipe(self.recipe_cfg, and_join(depths[:-1] + [depths[-1] + "layer"]))
 
     @cached_property
     def tuning_runs(self) -> pd.DataFrame:
@@ -68,12 +70,23 @@ class WarmupSweep:
     def band_summary(self) -> dict[str, Any]:
         return seed_summary(self.band_runs, self.params.seeds)
 
+    @cached_property
+    def per_config(self) -> pd.DataFrame:
+        return config_summary(self.results)
+
+    @cached_property
+    def demo(self) -> CheckpointDemo:
+        """The first seed of the restarts' configuration, published, answering test equations."""
+        P = self.params
+        return checkpoint_demo(find(self.grid.configs, seed=P.seeds[0], **P.band_config), P.checkpoint_name,
+                               P.record_dir, "test", 0)
+
 
 def open_warmup(P: Params) -> WarmupSweep:
     """Show the header line, then train (or reuse) the tuning runs and the grid."""
     configs, tune_configs = warmup_configs(P, P.out_dir)
     prov = provenance(P.profile)
-    show(f"**Produced by:** {prov}. **Recipe:** {recipe(configs[0])}. {len(configs)} runs "
+    show(f"**Produced by:** {prov}. **Recipe:** {recipe(configs[0], 'each')}. {len(configs)} runs "
          f"({len(configs) // len(P.seeds)} configurations × seeds {P.seeds}) and {len(tune_configs)} tuning runs.")
     tuning = run_sweep(tune_configs, workers=P.workers, keys=list(P.tuning["grid"]))
     grid = run_sweep(configs, workers=P.workers, keys=["n_layer", "op", "modulus"])
@@ -89,70 +102,94 @@ def show_warmup_reuse(W: WarmupSweep) -> None:
 def show_tuning_table(W: WarmupSweep) -> None:
     """Table 1: the tuning runs."""
     T, tcfg = W.tuning_runs, W.params.tuning["config"]
-    show_table(T, f"**Table 1.** Tuning runs: {tcfg['n_layer']}-layer, a {tcfg['op']} b (mod {tcfg['modulus']}), "
-                  f"seed {W.params.tuning.get('seed', 0)}, everything else as the recipe; *steps* is where the run "
-                  f"stopped (early stop: validation ≥ 99% for 3 evaluations, or the budget). {W.provenance}.",
-               {col: "{:.4f}" for col in T.columns if "acc" in col} | {col: "{:.0f}" for col in T.columns if "step" in col})
+    shown = T.rename(columns={"lr": "learning rate", "grad_clip": "gradient clipping",
+                              "first step val ≥ 0.99": "first step val acc ≥ 99%"})
+    show_table(shown, f"**Table 1.** Tuning runs: {tcfg['n_layer']}-layer, a {tcfg['op']} b (mod {tcfg['modulus']}), "
+                      f"seed {W.params.tuning.get('seed', 0)}, everything else as in the recipe. Gradient clipping: the "
+                      f"global norm it clips to (0: none). *steps*: where the run stopped (validation accuracy ≥ 99% at "
+                      f"3 evaluations in a row, or the budget).",
+               {c: "{:.1%}" for c in shown.columns if "acc" in c and "step" not in c}
+               | {"learning rate": "{:g}", "gradient clipping": "{:g}", "first step val acc ≥ 99%": "{:,.0f}",
+                  "steps": "{:,.0f}"})
 
 
 def show_tuning_choice(W: WarmupSweep) -> None:
     """Which learning rate the tuning chose, and whether the warm-up uses it."""
-    show(tuning_paragraph(W.tuning_runs, W.recipe_cfg))
+    t = W.params.tuning["config"]
+    show_paragraphs(tuning_paragraph(W.tuning_runs, W.recipe_cfg, len(W.per_config),
+                                     f"{t['n_layer']}-layer model on a {t['op']} b mod {t['modulus']}"))
 
 
 def show_config_table(W: WarmupSweep) -> None:
-    """Table 2: each configuration over its seeds."""
-    per_config = config_summary(W.results)
-    show_table(per_config, f"**Table 2.** Each configuration over seeds {W.params.seeds}: how many reached test "
-                           f"accuracy ≥ 0.99, final test and train accuracy, steps trained (early stop or budget "
-                           f"{W.recipe_cfg.max_steps:,}). {W.provenance}.",
-               {col: "{:.4f}" for col in per_config.columns if "acc" in col} | {"steps mean": "{:.0f}",
-                                                                                 "steps std": "{:.0f}"})
+    """Table 2: each configuration over its seeds, mean ± std."""
+    C = W.per_config
+
+    def pm(name: str, fmt: str, scale: float = 1.0) -> list[str]:
+        return [f"{fmt.format(m * scale)} ± {fmt.format(s * scale)}"
+                for m, s in zip(C[f"{name} mean"], C[f"{name} std"].fillna(0))]
+
+    shown = pd.DataFrame({"task": C.task, "p": C.modulus, "layers": C.n_layer,
+                          "runs at ≥ 99% test acc": [f"{n} of {k}" for n, k in zip(C["test acc ≥ 0.99"], C.seeds)],
+                          "train acc (%)": pm("train acc", "{:.2f}", 100), "test acc (%)": pm("test acc", "{:.2f}", 100),
+                          "train loss": pm("train loss", "{:.3f}"), "test loss": pm("test loss", "{:.3f}"),
+                          "steps": pm("steps", "{:,.0f}")})
+    show_table(shown, f"**Table 2.** Every configuration at its last evaluation, mean ± std over seeds "
+                      f"{and_join(W.params.seeds)}: exact-match accuracy and loss (nats/token) on the answer, and the step "
+                      f"where the run stopped (the early stop, or the budget of {W.recipe_cfg.max_steps:,}). "
+                      f"{W.provenance}.", {})
 
 
-def show_warmup_outcome(W: WarmupSweep) -> None:
-    """Which runs generalised, why the others did not, and the training time."""
-    show(warmup_outcome(W.results, W.recipe_cfg.max_steps, W.train_minutes, W.params.workers))
+def show_warmup_answer(W: WarmupSweep) -> None:
+    """How the 1- and 2-layer models did on every task."""
+    show_paragraphs(warmup_answer(W.results, W.per_config, W.recipe_cfg.max_steps, W.recipe_cfg.eval_every))
+
+
+def show_warmup_time(W: WarmupSweep) -> None:
+    """The training time (lab book)."""
+    show(f"Training took {W.train_minutes:.1f} min in total, tuning included (the sum of the runs' wall-clock times, "
+         f"{W.params.workers} at a time).")
 
 
 def show_results_table(W: WarmupSweep) -> None:
-    """Table 3: every run's final and best metrics."""
+    """Table 3: every run's final and best metrics (lab book)."""
     results = W.results
     show_table(results, f"**Table 3.** Final and best metrics of every warm-up run ({len(results)} runs). *Final* is "
                         f"the last evaluation (early stop or budget), *best* the best seen at any evaluation. "
                         f"{W.provenance}.",
-               {col: "{:.4f}" for col in results.columns if "acc" in col or "loss" in col})
+               {col: "{:.4f}" for col in results.columns if "acc" in col or "loss" in col}
+               | {"first step test ≥ 0.99": "{:,.0f}"})
 
 
 def warmup_figure(W: WarmupSweep) -> plt.Figure:
-    """Figure 1: training and test curves of every configuration, first seed."""
+    """Figure 1: training and test curves of every configuration, mean ± std over the seeds."""
     P = W.params
-    m = W.grid.metrics
-    return warmup_grid(m[m["seed"] == P.seeds[0]], P.layers, P.ops, P.moduli,
-                       f"Figure 1. Training (solid) and test (dashed) curves of every warm-up configuration, seed "
-                       f"{P.seeds[0]}. {W.recipe}. {W.provenance}.")
+    return warmup_grid(W.grid.metrics, P.layers, P.ops, P.moduli,
+                       f"Figure 1. Training (solid) and test (dashed) exact-match accuracy and loss on the answer of "
+                       f"every warm-up configuration: mean (line) ± standard deviation (band) over seeds "
+                       f"{and_join(W.params.seeds)}, for the loss of its logarithm. Once a seed has stopped early the statistics "
+                       f"are over the seeds still running. {W.recipe}. {W.provenance}.")
 
 
 def band_figure(W: WarmupSweep) -> plt.Figure:
-    """Figure 2: mean ± std over the seeds of one configuration."""
-    seeds = W.params.seeds
-    return seed_bands(W.band_runs, f"{W.band_name}: mean ± std over seeds {seeds}",
-                      f"Figure 2. Mean (line) ± standard deviation (band) over {len(seeds)} seeds (for the loss: of "
-                      f"its logarithm, i.e. geometric mean ×/÷ geometric std). After a seed stops early the statistics "
-                      f"are over the seeds still running. {W.recipe}. {W.provenance}.")
+    """Figure 2: every seed of one configuration."""
+    return restart_curves(W.band_runs, W.band_name,
+                          f"Figure 2. Training (solid) and test (dashed) curves of the {len(W.params.seeds)} random "
+                          f"restarts of {W.band_name}, one colour per seed. {recipe(W.recipe_cfg)}. {W.provenance}.")
 
 
 def show_band(W: WarmupSweep) -> None:
-    """When each seed of that configuration generalised and stopped."""
-    c0 = W.recipe_cfg
-    show(band_sentence(W.band_name, W.params.seeds, W.band_summary, c0.eval_every, c0.eval_log_points))
+    """How much the restarts of that configuration differ."""
+    show_paragraphs(restarts_answer(W.band_name, W.params.seeds, W.band_summary, W.recipe_cfg.eval_every))
 
 
 def show_addition_demo(W: WarmupSweep) -> None:
-    """The first seed of that configuration, published, answering test equations (in process and by command)."""
-    P = W.params
-    cfg = find(W.grid.configs, seed=P.seeds[0], **P.band_config)
-    show_checkpoint_demo(cfg, P.checkpoint_name, P.record_dir, "test", 0, ["prompt", "true c", "model says", "correct"])
+    """The published checkpoint answering test equations, and the command line."""
+    show_demo_answer(W.demo)
+
+
+def show_addition_table(W: WarmupSweep) -> None:
+    """Its eight answers (lab book)."""
+    show_demo_table(W.demo, ["prompt", "true c", "model says", "correct"])
 
 
 def save_warmup_facts(W: WarmupSweep) -> None:
