@@ -5,9 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.part3.exchange import difficulty_groups, exchange_table, operating_points
+from helpers.part3.exchange import difficulty_groups, exchange_table, operating_points, skill_jumps
+from helpers.part3.essay import exchange_table_view
+from helpers.part3.prose import exchange_table_caption
+from helpers.part3.readings import ExchangeReading
+from helpers.report.claims import claims_in
 from helpers.reasoner.model import ReasonerConfig, flops_per_token, sequence_flops
-from helpers.part3.synthesis import exchange_summary
 from helpers.tts.aggregate import plurality_answer, solved
 from helpers.part2.difficulty import by_difficulty, separated
 
@@ -66,8 +69,14 @@ def test_operating_points_and_exchange():
     assert table.loc["easy (k 2)", "× final's inference"] == pytest.approx(3 * 4800 / 4800)
     assert table.loc["easy (k 2)", "break-even problems"] == pytest.approx(3e12 / (3 * 4800 - 4800))
     assert np.isnan(table.loc["hard (k 6)", "break-even problems"])
-    text = exchange_summary(table.reset_index(), problems_per_group=40)
-    assert "substitutes for training compute on easy (k 2), and not on hard (k 6)" in text
+    # the reading the essay quotes: easy chains are bought back with three votes, hard ones not at all
+    read = ExchangeReading(points, table.reset_index(), skill_jumps(points, 48), groups, 20, 48, 3)
+    assert read.bought_back() and list(read.first_reaching().index) == ["easy (k 2)"]
+    assert (read.one_pass("easy (k 2)"), read.one_pass("hard (k 6)")) == (6, 48)  # 6(k - 1) tokens, next budget
+    assert read.enough_thinking(20, "hard (k 6)") is None  # only the largest budget reaches the best: no flat part
+    # Table 1 prints the break-even where the target is bought back, and its caption's "no break-even" comes out marked
+    assert exchange_table_view(table.reset_index()).loc[0, "easy (k 2)"] == "maj@3: 100%, 3.0× ✓, break-even 312,500,000"
+    assert claims_in(exchange_table_caption(read)) == (1, 1)
 
 
 def test_difficulty_groups():
@@ -87,10 +96,7 @@ def test_by_difficulty_averages_seeds_per_problem_then_bootstraps():
     assert separated(table, "condition", "off", "on") == []
 
 
-def test_skill_jump_is_found_and_phrased():
-    from helpers.part3.exchange import skill_jumps
-    from helpers.part3.synthesis import jump_summary
-
+def test_skill_jump_is_found_and_read():
     points = operating_points(grid_samples(), {"easy (k 2)": [2], "hard (k 6)": [6]}, n_boot=50)
     jumps = skill_jumps(points, base_budget=48).set_index("group")
     # easy: step 10 greedy 50% (not below the 0.5 threshold) -> no jump; hard: 0% -> 100% between steps 10 and 20
@@ -98,9 +104,11 @@ def test_skill_jump_is_found_and_phrased():
     hard = jumps.loc["hard (k 6)"]
     assert (hard.before, hard.after, hard.greedy_before, hard.greedy_after) == (10, 20, 0.0, 1.0)
     assert hard.train_ratio == 4.0 and hard.best_before == 0.0 and hard.after_within_noise
-    text = jump_summary(jumps.reset_index(), problems_per_group=4)
-    assert "between steps 10 and 20 (4.00× the training FLOPs) greedy accuracy jumps from 0% to 100%" in text
-    assert "does not cross 50%" in text
+    read = ExchangeReading(points, exchange_table(points, 48), jumps.reset_index(), {"easy (k 2)": [2], "hard (k 6)": [6]},
+                           None, 48, 3)
+    assert list(read.jumped().group) == ["hard (k 6)"] and not read.jumps_together()  # easy has no jump
+    assert read.best_gain_before() == 0.0
+    assert read.training_between() == (3e12, 4800.0)  # step 10 -> 20; one greedy hard answer at 48 tokens
 
 
 def test_paired_difference_cancels_problem_difficulty():

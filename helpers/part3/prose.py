@@ -1,222 +1,197 @@
-"""The synthesis essay's paragraphs (notebook 09): each takes the facts the other sections saved
-(helpers.report.facts.load_all: section name -> record) and returns Markdown. Pure: no file is read and nothing
-is shown here (helpers.part3.essay shows them), so each branch of the prose can be tested on hand-made facts."""
+"""Section 3.1 of the essay (when does each kind of compute help?) and the captions of its figures and table.
+
+Written for the results the quick profile has; every qualitative statement is a claim (helpers.report.claims) whose
+condition is computed from the data, so a run where it does not hold prints it marked, with its evidence. Pure: each
+function takes the facts the other sections saved (helpers.report.facts.load_all) and Part 3's reading of its grid
+(helpers.part3.readings.ExchangeReading) and returns Markdown paragraphs, one per list item."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-import pandas as pd
-
+from ..report.claims import claim
 from ..report.display import pct, span
-from ..report.facts import AblationFacts, Facts, GrokkingFacts, ScalingFacts, WarmupFacts
-from .synthesis import best_improvement, delay_trend, exchange_summary, jump_summary, scaling_summary
-
-ABLATED = (("weight_decay", "weight decay"), ("train_frac", "training fraction"))  # (facts field, words)
-
-
-def measured_on_reasoner(scaling: ScalingFacts) -> bool:
-    """Part 2 measured on the project's own reasoner (held-out chains), rather than a stand-in or AIME."""
-    return scaling.problems.startswith("builtin:chains")
+from ..report.facts import Facts, ScalingFacts
+from .readings import (ExchangeReading, ablation_rows, gains_within_spread, par_curves, rises_at_every_budget,
+                       row_or_nan, seq_curves)
 
 
-def sources_line(scaling: ScalingFacts, provenance_line: str) -> str:
-    """The essay's header: where its numbers come from, and how far Part 2's model stands from the assignment's."""
-    return (f"**Sources:** {provenance_line}. Part 1: models trained here. Part 2: **{scaling.model}** on "
-            f"**{scaling.problems}**{_part2_standing(scaling)}")
+def joined_with_and(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _part2_standing(scaling: ScalingFacts) -> str:
-    if scaling.assignment:
-        return "."
-    if measured_on_reasoner(scaling):
-        return (" — the project's own reasoning model on held-out chains of modular operations, not AIME: test-time "
-                "scaling is measured on it, and what it says about Qwen3-4B on AIME is an analogy.")
-    return (" — a pipeline demonstration, not AIME; claims about reasoning models below rest on "
-            "the literature and on the `full` profile, not on these numbers.")
+def all_of(n: int) -> str:
+    """'both', 'all three', ... as prose says it."""
+    return "both" if n == 2 else "all " + {3: "three", 4: "four", 5: "five", 6: "six"}.get(n, f"{n:,}")
 
 
-def delay_trends(ablations: AblationFacts) -> tuple[str, str]:
-    """The weight-decay and training-fraction trends of the grokking delay (quoted in sections 1 and 3)."""
-    return tuple(delay_trend(ablations, field, label) for field, label in ABLATED)
+def group_word(group: str) -> str:
+    """'easy (k 2–4)' -> 'easy'."""
+    return group.split(" (")[0]
 
 
-def _grokked(grokking: GrokkingFacts) -> str:
-    ratios = [r for r in grokking.ratio if r is not None]
-    return (f"only more optimisation — not more data, not a bigger model — turned memorisation into the rule, "
-            f"{min(ratios):.1f}–{max(ratios):.1f}× later" if ratios else
-            f"no seed generalised within the {grokking.budget:,}-step budget of this profile")
+def grokked_later(facts: Mapping[str, Facts]) -> bool:
+    """Every grokking seed generalised, after it had fitted its training set near chance on validation."""
+    grok = facts["grokking"]
+    ratios = [r for r in grok.ratio if r is not None]
+    return bool(ratios and len(ratios) == len(grok.seeds) and min(ratios) > 1
+                and max((v for v in grok.val_acc_at_t_train if v is not None), default=1.0) < 0.1)
 
 
-def _paper_lr(warmup: WarmupFacts) -> str:
-    """A clause when the paper's learning rate could not even fit the training set (else nothing)."""
-    if warmup.paper_lr_train_acc is None or warmup.paper_lr_train_acc >= 0.99:
-        return ""
-    return (f"with the paper's learning rate the {warmup.tuning} model reached only {pct(warmup.paper_lr_train_acc)} "
-            "training accuracy (it could not fit its training set); ")
+def inference_helps(scaling: ScalingFacts) -> bool:
+    """Stop rises at every budget and maj@m at the largest m beats m = 1 beyond their intervals."""
+    votes = par_curves(scaling)["maj@m"]
+    return bool(rises_at_every_budget(seq_curves(scaling)["stop"])
+                and row_or_nan(votes, -1).lo > row_or_nan(votes, 0).hi)
 
 
-def when_compute_helps(facts: Mapping[str, Facts]) -> str:
-    """Section 1: train-time compute pays where a rule is still to be found (Part 1), test-time compute where the
-    model already solves a problem some of the time (Part 2)."""
-    warmup, grok, ablations = facts["warmup"], facts["grokking"], facts["ablations"]
-    curves = scaling_summary(facts["scaling"])
-    wd_text, tf_text = delay_trends(ablations)
-    warmup_rest = f"; not: {'; '.join(warmup.unsolved)}" if warmup.unsolved else ""
-    return f"""
-## 1 · When does each kind of compute help?
-
-**Train-time compute pays off when the task has a compact rule that the data underdetermines at first.**
-Modular arithmetic is the clean case: in section 1.3 the {len(grok.t_train)} seeds fit their training set at
-{span(grok.t_train, ' steps')} while validation accuracy was {', '.join(pct(v) for v in grok.val_acc_at_t_train)}
-at t_train (chance ≈ 1%), and {_grokked(grok)}. How much extra training it takes depends on the recipe more than on the task
-(means over the runs that generalised): {wd_text}; {tf_text}. Power et al. (2022) report that more data and
-weight decay both make generalisation come sooner; the t_train and t_val behind each Δt say whether a shorter
-delay here came from generalising earlier or from fitting the training set later. The warm-up shows how much of
-"the task is hard" can be the optimiser: {_paper_lr(warmup)}with the learning rate tuned on validation, {warmup.generalised} of {warmup.runs} warm-up runs (8 configurations ×
-3 seeds, half the equations for training) generalised within {warmup.budget:,} steps{warmup_rest}. A model that has
-not learnt the rule has no correct answer to find, and no amount of sampling at test time can supply one.
-
-**Test-time compute pays off when the model already can solve a problem some of the time.** Sampling more,
-or thinking longer, only re-weights what the model can produce. In this profile's Part 2 run, sequential
-accuracy ({curves['grader']} grader) went from {pct(curves['seq_low'])} at the smallest budget to {pct(curves['seq_high'])} at the largest
-(best: {pct(curves['best_acc'])}, {curves['best_mode']} at {curves['best_budget']:,} tokens), while best-of-m rose
-from {pct(curves['first']['best-of-m'])} (m = 1) to {pct(curves['last']['best-of-m'])} (m = {curves['m_max']}) and
-maj@m from {pct(curves['first']['maj@m'])} to {pct(curves['last']['maj@m'])}. The gap between best-of-m and
-maj@m is the headroom: problems the model *can* solve but does not solve reliably. That is the regime where
-test-time compute helps — medium problems, in the s1 and "Large Language Monkeys" (Brown et al. 2024) sense —
-whereas problems no sample solves (coverage zero) get nothing from more samples, and easy ones are already
-solved by one. Snell et al. (2024) make the same point for compute-optimal inference: the best use of test-time
-compute depends on the problem's difficulty for that model.
-"""
+def thinking_by_difficulty(ex: ExchangeReading) -> tuple[list[int | None], list[int]]:
+    """(the budget from which the final checkpoint's greedy accuracy stays flat, the first budget holding one pass of
+    the longest chain) per group, easiest first."""
+    return [ex.enough_thinking(ex.final, g) for g in ex.groups], [ex.one_pass(g) for g in ex.groups]
 
 
-def compute_figure_caption(scaling: ScalingFacts, provenance_line: str) -> str:
-    return (f"Figure 1. Left: mean grokking delay against the two ablated factors (open triangles at "
-            f"the step budget: no run generalised). Right: accuracy against thinking tokens, {scaling.model} on "
-            f"{scaling.problems}{'' if scaling.assignment else ' (pipeline demonstration, not AIME)'}. "
-            f"{provenance_line}.")
+def no_substitute(ex: ExchangeReading) -> bool:
+    """No earlier checkpoint bought the final accuracy back with more inference, and before the skill jump no
+    test-time setting gained 10 points over greedy."""
+    return bool(len(ex.table) and ex.jumps["jump"].all() and not ex.bought_back() and ex.best_gain_before() < 0.1)
 
 
-def exchange_figure_caption(exchange: Mapping[str, Any], problems: int, provenance_line: str) -> str:
-    """`exchange`: Part 2's exchange grid parameters (budgets, pool, per_sample_budget), as the profile gives them."""
-    return (f"Figure 2. Accuracy (exact_match) against inference FLOPs per problem for every checkpoint of the "
-            f"reasoner (colour: training step and FLOPs); solid: greedy Stop over budgets {exchange['budgets']}; "
-            f"dashed: maj@m, m = 1..{len(exchange['pool'])} samples of {exchange['per_sample_budget']} thinking "
-            f"tokens. {problems} held-out chains; {provenance_line}.")
+def when_it_helps(facts: Mapping[str, Facts], ex: ExchangeReading) -> list[str]:
+    """The direct answer to question 1, then its evidence from Part 1 and from Part 2."""
+    flat, _ = thinking_by_difficulty(ex)
+    training = claim("Extra training helps while the model lacks the rule a problem needs;",
+                     holds=grokked_later(facts) and ex.jumps_together(),
+                     evidence=f"grokking ratios {facts['grokking'].ratio}; skill jumps in {len(ex.jumped())} of "
+                              f"{len(ex.jumps)} groups")
+    inference = claim("extra inference helps once it solves the problem some of the time,",
+                      holds=inference_helps(facts["scaling"]), evidence="Stop and maj@m curves of 2.2")
+    harder = claim("and harder problems then need longer thinking.",
+                   holds=all(f is not None for f in flat) and flat == sorted(flat) and flat[0] < flat[-1],
+                   evidence=f"flat from {flat} tokens, easiest group first")
+    never = claim("At no difficulty did extra inference stand in for missing training.", holds=no_substitute(ex),
+                  evidence=f"bought back: {ex.bought_back()}; best test-time gain before the jump "
+                           f"{ex.best_gain_before():+.0%}")
+    answer = " ".join(["**When does each strategy help?**", training, inference, harder, never])
+    return [answer, part1_evidence(facts), part2_evidence(facts["scaling"], ex)]
 
 
-def exchange_table_caption(final_step: int, base_budget: int) -> str:
-    return (f"**Table 1.** For each difficulty group and earlier checkpoint: the cheapest test-time setting that reaches "
-            f"the final checkpoint's (step {final_step:,}) greedy accuracy at {base_budget} thinking tokens within "
-            f"noise (its 95% bootstrap interval reaches the target; else its best setting), its inference FLOPs per "
-            f"problem relative to the final checkpoint's, the training FLOPs the earlier checkpoint saved, and the "
-            f"break-even number of problems beyond which the extra training is the cheaper route.")
+def part1_evidence(facts: Mapping[str, Facts]) -> str:
+    grok, ablations = facts["grokking"], facts["ablations"]
+    wd = ablation_rows(ablations, "weight_decay")
+    wd_ok = wd[wd.generalised >= 2]
+    strongest = row_or_nan(wd, -1)
+    tf = ablation_rows(ablations, "train_frac")
+    tf_ok = tf[tf.generalised >= 1].reset_index(drop=True)
+    rises = tf_ok.delta_t_mean.diff()
+    at = int(rises.idxmax()) if (rises > 0).any() else 1
+    bump, before = row_or_nan(tf_ok, at), row_or_nan(tf_ok, at - 1)
+    few, many = row_or_nan(tf_ok, 0), row_or_nan(tf_ok, -1)
+    near_chance = span([100 * v for v in grok.val_acc_at_t_train if v is not None], "%")
+    steps_only = claim("same model, same data, only more steps.", holds=grokked_later(facts),
+                       evidence=f"t_val/t_train {grok.ratio}")
+    decay = claim(f"stronger weight decay shortened the delay at every step from {row_or_nan(wd_ok, 0).weight_decay:g} "
+                  f"to {row_or_nan(wd_ok, -1).weight_decay:g} (Δt {' → '.join(f'{v:,.0f}' for v in wd_ok.delta_t_mean)}),",
+                  holds=len(wd_ok) > 1 and bool((wd_ok.delta_t_mean.diff().dropna() < 0).all()),
+                  evidence=f"Δt {wd_ok.delta_t_mean.round().tolist()}")
+    too_strong = claim(f"but at {strongest.weight_decay:g} no run fitted even its training set;",
+                       holds=strongest.fitted == 0, evidence=f"{strongest.fitted:.0f} of {strongest.runs:.0f} fitted")
+    data = claim(f"more data shortened it overall ({few.delta_t_mean:,.0f} steps at {few.train_frac:.0%} of the "
+                 f"equations, where {few.generalised:.0f} of {few.runs:.0f} runs generalised, against "
+                 f"{many.delta_t_mean:,.0f} at {many.train_frac:.0%}),",
+                 holds=len(tf_ok) > 1 and many.delta_t_mean < few.delta_t_mean,
+                 evidence=f"Δt {tf_ok.delta_t_mean.round().tolist()}")
+    bumpy = claim(f"though not at every step (the rise from {before.train_frac:.0%} to {bump.train_frac:.0%} is within "
+                  "the spread over seeds).",
+                  holds=bool((rises > 0).any()) and bump.delta_t_mean - before.delta_t_mean < bump.delta_t_std,
+                  evidence=f"Δt {tf_ok.delta_t_mean.round().tolist()}, std {tf_ok.delta_t_std.round().tolist()}")
+    return (f"**Train time (Part 1).** The grokking seeds of 1.3 fitted their training set at {span(grok.t_train)} "
+            f"steps with validation accuracy near chance ({near_chance}) and generalised at {span(grok.t_val)} steps: "
+            f"{steps_only} The recipe sets how many (Figure 1a, b): {decay} {too_strong} {data} {bumpy}")
 
 
-def exchange_reading(jumps: pd.DataFrame, table: pd.DataFrame, problems_per_group: int) -> str:
-    """The skill jumps, then Table 1 in sentences (helpers.part3.synthesis.jump_summary, exchange_summary)."""
-    return (jump_summary(jumps, problems_per_group) + "\n\n**Reading Table 1.** "
-            + exchange_summary(table, problems_per_group))
+def part2_evidence(scaling: ScalingFacts, ex: ExchangeReading) -> str:
+    seq, par = seq_curves(scaling), par_curves(scaling)
+    stop, wait, votes, best = seq["stop"], seq["wait"], par["maj@m"], par["best-of-m"]
+    s0, s1, w0, w1 = row_or_nan(stop, 0), row_or_nan(stop, -1), row_or_nan(wait, 0), row_or_nan(wait, -1)
+    v0, v1, b1 = row_or_nan(votes, 0), row_or_nan(votes, -1), row_or_nan(best, -1)
+    flat = gains_within_spread(stop)
+    knee = row_or_nan(stop[stop.budget < flat.budget.iloc[0]] if len(flat) else stop, -1)
+    which = f", step {ex.part2_step:,}" if ex.part2_step is not None else ""
+    rises = claim(f"Stop accuracy rose at every thinking budget, from {pct(s0.acc)} at {s0.budget:.0f} tokens to "
+                  f"{pct(s1.acc)} at {s1.budget:.0f},", holds=rises_at_every_budget(stop),
+                  evidence=f"Stop {stop.acc.round(3).tolist()}")
+    levels = claim(f"gaining less than the spread over seeds after {knee.budget:.0f} ({pct(knee.acc)});",
+                   holds=len(flat) > 0, evidence=f"gains after it {flat.gain.round(3).tolist()}")
+    falls = claim(f"Wait, which forces thinking past the model's own end, fell from {pct(w0.acc)} to {pct(w1.acc)}.",
+                  holds=w1.acc < w0.acc - 2 * wait["std"].max(), evidence=f"Wait {wait.acc.round(3).tolist()}")
+    samples = claim(f"Parallel sampling at {scaling.par_budget} tokens per sample raised maj@m from {pct(v0.acc)} to "
+                    f"{pct(v1.acc)} at m = {v1.m:.0f} and best-of-m to {pct(b1.acc)}, both beyond the bootstrap "
+                    "interval of one sample.", holds=v1.lo > v0.hi and b1.lo > v0.hi,
+                    evidence=f"m = 1 up to {v0.hi:.1%}; m = {v1.m:.0f} from {v1.lo:.1%} (maj@m), {b1.lo:.1%} (best-of-m)")
+    return f"**Test time (Part 2{which}).** {rises} {levels} {falls} {samples}"
 
 
-def unfinished_runs(ablations: AblationFacts) -> tuple[int, int]:
-    """(runs that never held their training set, runs that fitted it but did not generalise), over all ablations."""
-    studies = ablations.studies.values()
-    return sum(s["never_fitted"] for s in studies), sum(s["censored"] for s in studies)
+def exchange_by_difficulty(ex: ExchangeReading) -> list[str]:
+    """Part 3's measurement in sentences (Figure 2, Table 1), then what it means and what the literature makes of
+    it."""
+    flat, one_pass = thinking_by_difficulty(ex)
+    groups = [group_word(g) for g in ex.groups]
+    jumped = ex.jumped()
+    j = row_or_nan(jumped, 0)
+    later = ex.points[ex.points.step >= j.after].step.unique()
+    vote_gains = [ex.vote_gain(s, g) for s in later for g in list(ex.groups)[1:]]
+    stops = claim(f"The final checkpoint's greedy accuracy stops rising at {joined_with_and([str(b) for b in flat])} "
+                  f"thinking tokens on {joined_with_and(groups)} chains, the first budgets that hold one pass of the "
+                  "chain.", holds=flat == one_pass, evidence=f"flat from {flat}; one pass fits first at {one_pass}")
+    jump = claim(f"Training acts on {all_of(len(groups))} at once: between steps {j.before:,.0f} and {j.after:,.0f} "
+                 f"({j.train_ratio:.2f}× the training FLOPs) greedy accuracy at {ex.per_sample_budget} tokens jumps "
+                 f"from {joined_with_and([pct(v) for v in jumped.greedy_before])} to "
+                 f"{joined_with_and([pct(v) for v in jumped.greedy_after])},",
+                 holds=ex.jumps_together(), evidence=ex.jumps[["group", "jump"]].to_string(index=False))
+    nothing = claim(f"while at step {j.before:,.0f} no test-time setting, even at {jumped.most_inference_ratio.max():.0f}× "
+                    f"the inference FLOPs, gains more than {100 * ex.best_gain_before():.0f} points.",
+                    holds=ex.best_gain_before() < 0.1, evidence=f"largest gain {ex.best_gain_before():+.1%}")
+    no_exchange = claim("Table 1 thus finds no exchange,", evidence=f"first reaching: {dict(ex.first_reaching().step)}",
+                        holds=len(ex.first_reaching()) == len(groups) and not ex.bought_back())
+    votes_after = claim(f"and votes pay only after the jump, on {joined_with_and(groups[1:])} chains.",
+                        holds=bool(vote_gains) and all(last.lo > one.hi for one, last in vote_gains),
+                        evidence="; ".join(f"{one.accuracy:.0%} → {last.accuracy:.0%}" for one, last in vote_gains))
+    at_once = claim("here the skill appears at every difficulty at once.", evidence="skill jumps per group",
+                    holds=ex.jumps_together() and no_substitute(ex))
+    return [f"**By difficulty (Figure 2, Table 1).** {stops} {jump} {nothing}",
+            f"{no_exchange} {votes_after} This is the hard-problem half of Snell et al. (2024), where test-time compute "
+            f"replaces a 14× larger model only where the smaller one already succeeds sometimes; {at_once}"]
 
 
-def runs_where(ablations: AblationFacts, count: Callable[[dict[str, Any]], int]) -> str:
-    """'weight decay 4: 3; training fraction 0.25: 1' for the ablated values where count(summary row) > 0."""
-    parts = [f"{label} {r[field]:g}: {count(r)}" for field, label in ABLATED
-             for r in ablations.studies[field]["summary"] if count(r)]
-    return "; ".join(parts) or "none"
+def compute_figure_caption(facts: Mapping[str, Facts], provenance_line: str) -> str:
+    scaling, ablations = facts["scaling"], facts["ablations"]
+    return (f"Figure 1. (a, b) Grokking delay Δt = t_val − t_train on modular division (1.4): mean ± std over the runs "
+            f"that generalised (n/N of them), each factor varied alone; triangles: none generalised within "
+            f"{ablations.budget:,} steps. (c) Part 2's accuracy ({scaling.grader}) against thinking tokens per problem "
+            f"({scaling.n_problems} problems): Stop and Wait ± std over seeds; maj@m and best-of-m over m samples of "
+            f"{scaling.par_budget} tokens, 95% bootstrap intervals. {provenance_line}.")
 
 
-def failure_modes(facts: Mapping[str, Facts]) -> str:
-    """Section 2: the report's three failures (grokking that does not happen, longer thinking that hurts, samples
-    that agree too much or too little) and what they share."""
-    ablations, grok, quali = facts["ablations"], facts["grokking"], facts["qualitative"]
-    curves = scaling_summary(facts["scaling"])
-    never_fitted, censored = unfinished_runs(ablations)
-    never_where = runs_where(ablations, lambda r: r["runs"] - r["fitted"])
-    censored_where = runs_where(ablations, lambda r: r["fitted"] - r["generalised"])
-    collapses = ablations.studies["train_frac"]["collapses"] + ablations.studies["weight_decay"]["collapses"]
-    seeds_collapsed, seeds_dipped = sum(c > 0 for c in grok.collapses_after), sum(d > 0 for d in grok.train_dips)
-    curve_shape = ("the sequential curve is not monotone in this run" if curves["not_monotone"] else
-                   "here the sequential curve happened to be monotone")
-    return f"""
-## 2 · What the failure modes have in common
-
-Three failures appeared in this report:
-
-- **Grokking that does not happen (in budget).** In the ablations, {never_fitted} run(s) never held 99%
-  training accuracy ({never_where}) — Δt is undefined for them, they did not even memorise — and {censored}
-  fitted their training set but had not generalised within {ablations.budget:,} steps ({censored_where}). Validation
-  accuracy collapsed after reaching 90% {collapses}
-  time(s) across the ablations and {sum(grok.collapses_after)} time(s) after grokking in section 1.3 ({seeds_collapsed}
-  of {len(grok.collapses_after)} seeds), and training accuracy fell below 99% at {sum(grok.train_dips)} single evaluation(s)
-  after it had been fitted (1.3, {seeds_dipped} of {len(grok.train_dips)} seeds): where these happen
-  they are optimisation instability (the "slingshot" of Thilak et al. 2022), not a missing rule.
-- **Longer thinking that hurts.** {len(quali.lost)} problem(s) in 2.3 were solved at a low budget and lost at a higher
-  one; a longer thinking block gives the model more room to talk itself out of a correct intermediate answer, or to
-  run out of answer tokens after it ({curve_shape}).
-- **Parallel samples that agree too much or too little.** The {quali.samples} samples per problem gave
-  {quali.distinct_answers:.1f} distinct answers on average and shared {quali.similarity_same:.2f} of their word
-  trigrams (against {quali.similarity_cross:.2f} across different problems): voting can only help when right
-  answers are both present and more common than any single wrong one.
-
-The common thread: **extra compute amplifies whatever tendency is already there.** More optimisation steps
-amplify the pressure of weight decay toward a low-norm solution — good when that solution generalises, fatal
-when the decay is so strong that nothing fits. More thinking tokens amplify the model's own continuation,
-correct or not. More samples amplify the mode of the model's answer distribution. Compute buys generalisation
-only when an inductive bias (weight decay, a model that already reasons correctly most of the time) points the
-amplification toward the right answer; otherwise it buys memorisation, drift or confident consensus on a wrong
-answer.
-"""
+def exchange_figure_caption(ex: ExchangeReading, budgets: Sequence[int], provenance_line: str) -> str:
+    sizes = ex.points.drop_duplicates("group").set_index("group").problems
+    return (f"Figure 2. Accuracy (exact) against inference FLOPs per problem for each saved checkpoint of the reasoner "
+            f"(colour) on {sizes.sum():,} held-out chains by difficulty (columns: "
+            f"{joined_with_and([f'{group_word(g)} {n}' for g, n in sizes.items()])}). Top: greedy Stop at budgets "
+            f"{budgets[0]}–{budgets[-1]} tokens; bottom: maj@m over m = 1–{ex.pool} samples of "
+            f"{ex.per_sample_budget} tokens. Bands: 95% bootstrap intervals. {provenance_line}.")
 
 
-def caveat(scaling: ScalingFacts) -> str:
-    """How far Part 2's measurements carry to Qwen3-4B on AIME: nothing to say when they were made there."""
-    if scaling.assignment:
-        return ""
-    if measured_on_reasoner(scaling):
-        return """
-**Caveat.** Part 2 and the exchange rate above were measured on the project's 0.66M-parameter reasoner, whose
-"reasoning" is a chain of table look-ups it was trained to write; Qwen3-4B on AIME has far more varied failure
-modes. The shape of the argument (thinking only helps a model that can already do each step; voting only helps
-where coverage exceeds accuracy; training is what moves coverage) is measured here; its numbers are not AIME's."""
-    return """
-**Caveat.** On this profile Part 2 ran a 135M stand-in model on easy arithmetic, so the test-time half of this
-argument rests on the literature (s1: Muennighoff et al. 2025; Snell et al. 2024; Brown et al. 2024; Wang et al.
-2023 on self-consistency) and on the `full` profile, which runs the same code on Qwen3-4B and AIME 2024."""
-
-
-def allocation_proposal(facts: Mapping[str, Facts]) -> str:
-    """Section 3: how to spend a fixed budget on easy, medium and hard problems, with the caveat on Part 2's model."""
-    quali, improvements = facts["qualitative"], facts["improvements"]
-    wd_text, tf_text = delay_trends(facts["ablations"])
-    never_fitted, censored = unfinished_runs(facts["ablations"])
-    return f"""
-## 3 · A compute-allocation proposal by difficulty
-
-Given one pretrained reasoning model, a benchmark of easy, medium and hard problems, and a fixed budget:
-
-1. **Estimate difficulty cheaply first.** Draw a few short samples per problem (a small m at a small thinking
-   budget). Agreement among them is a usable difficulty signal: unanimous answers mark easy problems; a split
-   vote marks medium ones; no parseable or consistent answer marks hard ones. (Our diversity measurements — a
-   top-answer share of {quali.top_answer_share:.0%} on average — are the kind of statistic this step reads.)
-2. **Easy problems: stop there.** One short sample or a majority of the few already drawn; more compute cannot
-   raise an accuracy that is already near its ceiling, and long forced thinking can lower it (2.3).
-3. **Medium problems: spend on parallel samples with plurality voting**, at a moderate per-sample budget. This
-   is where best-of-m ≫ maj@1, i.e. the model can solve the problem but not reliably; voting converts coverage
-   into accuracy, and parallel samples cost no extra latency. Sequential budget beyond the point where the
-   sequential curve flattens is wasted.{best_improvement(improvements)}
-4. **Hard problems: test-time compute alone will not do.** If coverage at a large m is near zero, more samples
-   or tokens cannot help (the grokking lesson: a rule the model has not learnt must be trained in). Spend the
-   remaining budget on training — continued fine-tuning on related problems with verified answers, which is
-   where our Part 1 results say compute turns into generalisation, given the right regulariser and enough data
-   ({wd_text}; {tf_text}; {never_fitted + censored} ablation run(s) did not generalise within the budget).
-   With a verifier (an oracle), the picture changes: sample until verified, since best-of-m is then deployable.
-{caveat(facts["scaling"])}
-"""
+def exchange_table_caption(ex: ExchangeReading) -> str:
+    targets = ex.table.drop_duplicates("group").set_index("group")["target accuracy"]
+    return (f"**Table 1.** Can an earlier checkpoint buy back with test-time compute the final checkpoint's greedy "
+            f"accuracy at {ex.per_sample_budget} tokens (step {ex.final:,}: "
+            f"{joined_with_and([f'{group_word(g)} {t:.0%}' for g, t in targets.items()])})? Cell: the cheapest "
+            "setting within noise of that target (✓; else the most accurate one), its accuracy, and its inference "
+            "FLOPs per problem relative to the final checkpoint's. "
+            + claim("No cell reaches the target with more inference: there is no break-even.",
+                    holds=bool(ex.table["break-even problems"].isna().all()),
+                    evidence=f"break-even: {ex.table['break-even problems'].dropna().tolist()}"))
