@@ -205,8 +205,9 @@ def grokking_curves(metrics: pd.DataFrame, table: pd.DataFrame, modulus: int, no
         acc_ax.set(ylim=(-0.03, 1.03), ylabel=f"seed {seed}\naccuracy")
         loss_ax.set(yscale="log", ylabel="loss (nats)")
         norm_ax.plot(x, run["param_norm"], color=norm_colors[seed], lw=1.2)
-        for ax in (acc_ax, loss_ax):
-            ax.tick_params(labelbottom=False)
+        if seed != seeds[-1]:  # the last seed's row keeps its step labels: the half-width panels need their own
+            for ax in (acc_ax, loss_ax):
+                ax.tick_params(labelbottom=False)
     rows[0, 0].set_title(f"a / b (mod {modulus}): exact-match accuracy")
     rows[0, 1].set_title("loss on the answer (nats/token)")
     norm_ax.set(xscale="log", xlim=(10, metrics.step.max() * 1.2), xlabel="optimisation step (log)",

@@ -89,9 +89,12 @@ html, body { width: auto !important; margin: 0 !important; padding: 0 !important
 .jp-RenderedHTMLCommon th { white-space: normal !important; overflow-wrap: normal; word-break: normal;
   hyphens: manual; }
 .jp-RenderedHTMLCommon td { white-space: nowrap !important; }
+.jp-RenderedMarkdown td { white-space: normal !important; }  /* prose tables (timings) wrap their text */
 .jp-OutputArea-child:has(table) { break-before: avoid; }
 pre { white-space: pre-wrap !important; word-break: break-word; font-size: 8pt; }
 h1, h2, h3 { break-after: avoid; }
+/* an output block may break across pages (WeasyPrint keeps flex items whole, leaving half-empty pages) */
+.jp-OutputArea-child, .jp-OutputArea-output, .jp-RenderedMarkdown { display: block !important; }
 """
 
 

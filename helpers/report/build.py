@@ -213,6 +213,7 @@ def build(profile: str, only: list[str] | None = None, root: Path | None = None,
     if check:
         preflight(profile, selected, root)
     executed_dir = root / (out_dir or "outputs") / "executed" / profile
+    executed_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for job, (module, serves) in BEFORE_NOTEBOOKS.items():
         wanted = [nb.stem for nb in selected if nb.stem in serves]
