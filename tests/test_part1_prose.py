@@ -5,7 +5,7 @@ import math
 import pandas as pd
 
 from helpers.gpt.config import make_config
-from helpers.part1.paragraphs import show_paragraphs
+from helpers.report.display import show_paragraphs
 from helpers.part1.prose import (and_join, data_answer, demo_answer, depth_gaps, first_row, recipe, restarts_answer,
                                  reuse_line, run_label, sanity_answers, tuning_paragraph, warmup_answer)
 from helpers.part1.tables import changes_from_paper
@@ -44,7 +44,7 @@ def test_reuse_line_and_small_helpers_have_no_template_plurals():
 
 def test_show_paragraphs_keeps_a_code_block_with_its_paragraph(monkeypatch):
     shown = []
-    monkeypatch.setattr("helpers.part1.paragraphs.show", shown.append)
+    monkeypatch.setattr("helpers.report.display.show", shown.append)
     show_paragraphs("one\n\ntwo:\n\n```\n$ cmd\n\nout\n```\n\nthree")
     assert shown == ["one", "two:\n\n```\n$ cmd\n\nout\n```", "three"]
 

@@ -6,6 +6,7 @@ Opt-in (RERENDER=1 pytest tests/test_same_report.py): it takes minutes, and figu
 which depend on the plotting stack installed (`make setup`'s pins) as well as on the data.
 """
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def outputs_of(path: Path) -> list:
 @pytest.fixture(scope="module")
 def rerendered(tmp_path_factory):
     """A folder for the re-rendered notebooks, and a function that renders one on first use."""
-    folder = tmp_path_factory.mktemp("quick") / "executed" / "quick"
+    folder = tmp_path_factory.mktemp("root") / "outputs" / "executed" / "quick"  # laid out as the project is
 
     def render(nb: Path) -> Path:
         if not (folder / nb.name).is_file():
@@ -49,7 +50,7 @@ def test_every_cell_shows_what_it_showed(rerendered, nb):
     assert outputs_of(rerendered[1](nb)) == outputs_of(committed)
 
 
-def test_the_report_html_is_the_same(rerendered, tmp_path):
+def test_the_report_html_is_the_same(rerendered):
     """Assembled as `make report` assembles it (its own process: the header states the machine's thread count,
     which the test session pins to 1)."""
     folder, render = rerendered
@@ -58,6 +59,8 @@ def test_the_report_html_is_the_same(rerendered, tmp_path):
     executed = folder.parent.parent
     (folder / "timings_from_scratch.json").write_bytes(
         (ROOT / "outputs" / "executed" / "quick" / "timings_from_scratch.json").read_bytes())
+    shutil.copytree(ROOT / "outputs" / "facts", executed / "facts")  # what the closing sections quote
+    report = executed.parent / "report" / "quick"  # so its links to the lab book are the committed report's
     subprocess.run([sys.executable, "-m", "helpers.report.assemble", "--profile", "quick", "--no-pdf",
-                    "--out-dir", str(executed), "--report-dir", str(tmp_path)], cwd=ROOT, check=True)
-    assert (tmp_path / "report.html").read_bytes() == (ROOT / "report" / "quick" / "report.html").read_bytes()
+                    "--out-dir", str(executed), "--report-dir", str(report)], cwd=ROOT, check=True)
+    assert (report / "report.html").read_bytes() == (ROOT / "report" / "quick" / "report.html").read_bytes()

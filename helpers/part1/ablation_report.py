@@ -16,10 +16,9 @@ from ..common.provenance import provenance
 from ..gpt.config import TrainConfig, make_config
 from ..gpt.sweep import SweepResult, run_sweep
 from ..report import facts
-from ..report.display import show, show_table
+from ..report.display import show, show_paragraphs, show_table
 from ..report.profiles import Params, load_params
 from .ablations import analyse, study_facts
-from .paragraphs import show_paragraphs
 from .plans import ablation_configs
 from .plots import ablation_study
 from .prose import recipe, reuse_line

@@ -9,8 +9,7 @@ import pandas as pd
 from ..common.io import rel, repo_root
 from ..gpt.config import TrainConfig
 from ..gpt.runs import load_model, publish_checkpoint
-from ..report.display import show_table
-from .paragraphs import show_paragraphs
+from ..report.display import show_paragraphs, show_table
 from .prose import demo_answer
 from .tables import held_out_demo, run_cli
 

@@ -14,11 +14,10 @@ import pandas as pd
 from ..common.provenance import provenance
 from ..gpt.sweep import SweepResult, run_sweep
 from ..report import facts
-from ..report.display import show, show_table
+from ..report.display import show, show_paragraphs, show_table
 from ..report.profiles import Params
 from .demos import CheckpointDemo, checkpoint_demo, show_demo_answer, show_demo_table
 from .milestones import milestone_table
-from .paragraphs import show_paragraphs
 from .plans import grokking_configs
 from .plots import grokking_curves
 from .prose import recipe, reuse_line

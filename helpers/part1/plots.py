@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..report.display import PRINT_WIDTH_IN, caption, panel_grid
+from ..report.display import PRINT_WIDTH_IN, caption, legend_above, panel_grid
 
 SPLIT_STYLE = {"train": "-", "val": "--", "test": "--"}
 SPLIT_COLOR = {"train": "C0", "val": "C1", "test": "C1"}
@@ -37,11 +37,6 @@ def seed_band(ax: plt.Axes, tidy: pd.DataFrame, column: str, color=None, ls="-",
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
     ax.set_xscale("log")
     return line
-
-
-def legend_above(fig: plt.Figure, handles: list, ncol: int, y: float = 1.0, **kwargs) -> None:
-    """A figure legend in a row above the panels (outside every axes)."""
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, y), ncol=ncol, frameon=False, **kwargs)
 
 
 def line_key(label: str, color="k", ls="-", marker=None, **kwargs) -> Line2D:

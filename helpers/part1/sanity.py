@@ -18,9 +18,8 @@ from ..gpt.config import make_config
 from ..gpt.inference import complete
 from ..gpt.runs import RunResult
 from ..gpt.train import train
-from ..report.display import show, show_table
+from ..report.display import show, show_paragraphs, show_table
 from ..report.profiles import Params
-from .paragraphs import show_paragraphs
 from .plots import sanity_panels
 from .prose import sanity_answers
 from .tables import next_token_table, require, run_cli

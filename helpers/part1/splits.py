@@ -14,9 +14,8 @@ import pandas as pd
 from ..common.io import rel, repo_root
 from ..common.provenance import provenance
 from ..gpt.data import equation_table, write_datasets
-from ..report.display import show, show_table
+from ..report.display import show, show_paragraphs, show_table
 from ..report.profiles import Params
-from .paragraphs import show_paragraphs
 from .plots import division_table
 from .prose import data_answer
 from .tables import example_rows, verify_tasks

@@ -18,10 +18,9 @@ from ..common.provenance import provenance
 from ..gpt.config import TrainConfig
 from ..gpt.sweep import SweepResult, find, run_sweep, unique
 from ..report import facts
-from ..report.display import show, show_table
+from ..report.display import show, show_paragraphs, show_table
 from ..report.profiles import Params
 from .demos import CheckpointDemo, checkpoint_demo, show_demo_answer, show_demo_table
-from .paragraphs import show_paragraphs
 from .plans import warmup_configs
 from .plots import restart_curves, warmup_grid
 from .prose import and_join, recipe, restarts_answer, reuse_line, run_label, tuning_paragraph, warmup_answer

@@ -11,7 +11,9 @@ import pandas as pd
 import seaborn as sns
 
 from ..reasoner.task import pass_tokens
-from ..report.display import PRINT_WIDTH_IN, caption, legend_in, panel_grid
+from ..report.display import PRINT_WIDTH_IN, caption, legend_above, legend_in, panel_grid
+
+LEGEND_STYLE = {"fontsize": 10.5, "columnspacing": 1.2, "handletextpad": 0.4}  # legends above the 2.2 panels
 
 SEQ_STYLE = {"stop": dict(color="tab:blue", marker="o"), "wait": dict(color="tab:orange", marker="s")}
 RULE_STYLE = {"majority": dict(color="tab:green", marker="^", ls="--"),
@@ -44,13 +46,6 @@ def accuracy_vs_tokens(ax: plt.Axes, seq_curve: pd.DataFrame | None, par_curve: 
     ax.set(ylim=(-0.03, 1.03))
 
 
-def legend_above(fig: plt.Figure, source: plt.Axes, ncol: int) -> None:
-    """`source`'s legend over the whole figure, above its panels: outside every axes, so it hides no data."""
-    handles, labels = source.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol, frameon=False,
-               fontsize=10.5, columnspacing=1.2, handletextpad=0.4)
-
-
 def grader_panels(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, note: str, x: str = "thinking_tokens",
                   xerr: bool = False, xlabel: str = "total thinking tokens per problem (log scale)") -> plt.Figure:
     """2.2: accuracy against tokens per problem, sequential and parallel, one panel per grader, legend above."""
@@ -60,7 +55,7 @@ def grader_panels(seq_curve: pd.DataFrame, par_curve: pd.DataFrame, note: str, x
         ax.set(xlabel=xlabel, title=GRADER_TITLE[grader])
     axes[0].set_ylabel("accuracy")
     fig.tight_layout()
-    legend_above(fig, axes[0], ncol=5)
+    legend_above(fig, *axes[0].get_legend_handles_labels(), ncol=5, **LEGEND_STYLE)
     caption(fig, note)
     return fig
 
@@ -165,6 +160,6 @@ def staircase_figure(table: pd.DataFrame, note: str) -> plt.Figure:
         ax.set(xlabel="thinking budget (tokens, log scale)", title=mode.capitalize(), ylim=(-0.03, 1.03))
     axes[0].set_ylabel("accuracy (exact_match)")
     fig.tight_layout()
-    legend_above(fig, axes[0], ncol=len(ks))
+    legend_above(fig, *axes[0].get_legend_handles_labels(), ncol=len(ks), **LEGEND_STYLE)
     caption(fig, note)
     return fig

@@ -17,7 +17,7 @@ import pandas as pd
 from ..common.io import rel, repo_root, write_atomic
 from ..reasoner.task import difficulty, pass_tokens
 from ..report import facts
-from ..report.display import show, show_table
+from ..report.display import show, show_paragraphs, show_table
 from . import prose_traces
 from .analysis import (budget_flips, cross_problem_similarity, diversity, flip_pair, flip_seed, flips_across_modes,
                        parallel_only, parallel_only_table, pick_grader, quoted_traces_markdown, trace_features)
@@ -26,7 +26,7 @@ from .evidence import diversity_evidence, gained_evidence, parallel_only_evidenc
 from .params import parallel_setting, reasoner_config, sequential_settings
 from .plots import diversity_figure
 from .scaling import scaling_settings
-from .section import Part2Section, open_part2_section, show_paragraphs
+from .section import Part2Section, open_part2_section
 
 FLIP_KINDS = {"a": ("gained", "(a) Unsolved at a low budget, solved at a higher one"),
               "b": ("lost", "(b) Solved at a low budget, not at a higher one")}

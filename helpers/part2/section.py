@@ -56,13 +56,6 @@ def open_part2_section(values: dict[str, Any], profile: str, section: str,
     return opened
 
 
-def show_paragraphs(text: str) -> None:
-    """Markdown shown one paragraph per output: the printed report can break a page between outputs, not inside one,
-    so a long answer does not leave half a page blank."""
-    for paragraph in text.split("\n\n"):
-        show(paragraph)
-
-
 def check_machine(profile: str) -> None:
     """A profile that needs a GPU (params/profiles.yaml `needs`) refuses to start without one, saying how to get one
     on Colab, before a model is loaded or a sample written."""

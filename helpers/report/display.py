@@ -33,6 +33,20 @@ def show(text: str) -> None:
     display(Markdown(text))
 
 
+def show_paragraphs(text: str) -> None:
+    """Show Markdown `text` as one output per paragraph (a fenced code block stays with its paragraph): the printed
+    report breaks pages between outputs, so a long answer does not leave half a page blank."""
+    blocks, fenced = [], False
+    for part in text.split("\n\n"):
+        if fenced or (blocks and part.startswith("```")):
+            blocks[-1] += "\n\n" + part
+        else:
+            blocks.append(part)
+        fenced = blocks[-1].count("```") % 2 == 1
+    for block in blocks:
+        show(block)
+
+
 _TABLE_NUMBER = itertools.count(1)  # styled tables in the order a notebook shows them: stable ids
 
 
@@ -102,3 +116,11 @@ def caption(fig, text: str) -> None:
     # matplotlib's own wrap=True ignores the figure edge under bbox_inches="tight"; wrap by width instead
     width = max(60, int(fig.get_figwidth() * 13))
     fig.text(0.01, -0.02, textwrap.fill(text, width=width), fontsize=10.5, ha="left", va="top")
+
+
+def legend_above(fig, handles: list, labels: list[str] | None = None, ncol: int = 4, y: float = 1.0, **kwargs) -> None:
+    """A figure legend in a row above the panels, outside every axes, so it hides no data."""
+    if labels is None:
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, y), ncol=ncol, frameon=False, **kwargs)
+    else:
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, y), ncol=ncol, frameon=False, **kwargs)
