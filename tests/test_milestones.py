@@ -15,7 +15,7 @@ def curve(train, val):
 
 def test_a_transient_crossing_is_not_t_train():
     # train accuracy crosses at 10, dips at 20, and stays from 30 on
-    m = milestones(curve([0, 1.0, 0.5, 1.0, 1.0, 1.0], [0, 0, 0, 0.1, 1.0, 1.0]), hold=15)
+    m = milestones(curve([0, 1.0, 0.5, 1.0, 1.0, 1.0], [0, 0, 0, 0.1, 1.0, 1.0]), hold=10)
     assert (m["t_train_first"], m["t_train"], m["t_val"], m["delta_t"]) == (10, 30, 40, 10)
     assert m["train_dips"] == 0 and m["outcome"] == "generalised"
 
@@ -24,13 +24,25 @@ def test_a_later_dip_is_counted_not_moved_into_t_train():
     # held for 20 steps from 10 (10, 20, 30), a single-evaluation dip at 40: t_train stays 10, the dip is reported
     m = milestones(curve([0, 1.0, 1.0, 1.0, 0.6, 1.0], [0, 0, 0, 0.1, 0.2, 1.0]), hold=20)
     assert (m["t_train"], m["t_train_final"], m["train_dips"], m["train_acc_min_after"]) == (10, 50, 1, 0.6)
-    assert m["t_val"] == 50  # the window is cut at the last evaluation
+    # validation is at the threshold at the last evaluation only: its window runs past the end, so t_val is censored
+    assert math.isnan(m["t_val"]) and m["outcome"] == "not generalised" and m["censored"]
+
+
+def test_a_window_the_run_ends_inside_is_censored_not_a_milestone():
+    # validation reaches 1.0 at 30 and holds to the end (50), but the 500-step rule needs evaluations to 530
+    m = milestones(curve([1.0] * 6, [0, 0, 0, 1.0, 1.0, 1.0]), hold=500)
+    assert m["t_val_first"] == 30 and m["t_val_final"] == 30
+    assert math.isnan(m["t_train"]) and math.isnan(m["t_val"]) and m["outcome"] == "never fitted"
+    m = milestones(curve([1.0] * 6, [0, 0, 0, 1.0, 1.0, 1.0]), hold=20)  # 30 + 20 = 50 is observed
+    assert (m["t_train"], m["t_val"], m["outcome"]) == (0, 30, "generalised")
 
 
 def test_held_step_window():
     c = curve([0, 1, 1, 0.5, 1, 1], [0] * 6)
     assert held_step(c, "train_acc", 0.99, hold=10) == 10
-    assert held_step(c, "train_acc", 0.99, hold=20) == 40
+    assert math.isnan(held_step(c, "train_acc", 0.99, hold=20))  # 40's window ends at 60, past the run
+    assert held_step(c, "train_acc", 0.99, hold=20, open_end=True) == 40
+    assert held_step(c, "train_acc", 0.99, hold=10) == 10 and held_step(c, "train_acc", 0.99, hold=0) == 10
     assert math.isnan(held_step(curve([0] * 6, [0] * 6), "train_acc", 0.99, hold=10))
 
 
@@ -63,17 +75,17 @@ def test_km_median():
 def test_summary_uses_one_run_set_for_means():
     rows = []
     for seed, (train, val) in enumerate([([0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]),      # t_train 10, t_val 30
-                                         ([0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1]),      # t_train 20, t_val 50
-                                         ([1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0]),      # fitted at 0, censored
+                                         ([0, 0, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1]),      # t_train 30, t_val 40
+                                         ([1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1]),      # fitted at 0, censored
                                          ([0, 0, 0, 0, 0, 0.5], [0, 0, 0, 0, 0, 0])]):  # never fitted
         rows.append(curve(train, val).assign(wd=1.0, seed=seed, run_id=f"r{seed}"))
     table = milestone_table(pd.concat(rows), ["wd"], hold=10)
     s = summarise_milestones(table, ["wd"]).iloc[0]
     assert (s.runs, s.fitted, s.generalised) == (4, 3, 2)
-    assert s.t_train_mean == 15 and s.t_val_mean == 40 and s.delta_t_mean == 25
+    assert s.t_train_mean == 20 and s.t_val_mean == 35 and s.delta_t_mean == 15
     assert s.delta_t_mean == s.t_val_mean - s.t_train_mean
-    assert s.censored_at == ">50, >50"
-    # t_val: events 30, 50 and two censored at 50 (events first at a tie): S = 3/4 at 30, 3/4 * 2/3 = 1/2 at 50
-    assert s.t_val_km_median == 50
-    # Δt over the 3 fitted runs: 20, 30 and one censored at 50: S(20) = 2/3, S(30) = 1/3 -> 30
-    assert s.delta_t_km_median == 30
+    assert s.censored_at == ">50, >50"  # run 2 reached 1.0 at its last evaluation: its window is not observed
+    # t_val: events 30, 40 and two censored at 50: S = 3/4 at 30, 3/4 * 2/3 = 1/2 at 40
+    assert s.t_val_km_median == 40
+    # Δt over the 3 fitted runs: 20, 10 and one censored at 50: S(10) = 2/3, S(20) = 1/3 -> 20
+    assert s.delta_t_km_median == 20

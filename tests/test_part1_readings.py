@@ -92,12 +92,18 @@ STUDY_B = {"field": "train_frac", "values": [0.25, 0.3, 0.35, 0.4], "label": "tr
 
 
 def runs_b():
-    rows = [(0.25, 0, "not generalised", 400, NAN, NAN, 0.217, 0.211, 0), (0.25, 1, "not generalised", 400, NAN, NAN,
-                                                                           0.037, 0.034, 0),
-            (0.25, 2, "generalised", 400, 9900, 9500, 0.999, 0.999, 0), (0.4, 2, "not generalised", 8100, NAN, NAN,
-                                                                         0.969, 0.95, 7)]
-    return pd.DataFrame(rows, columns=["train_frac", "seed", "outcome", "t_train", "t_val", "delta_t", "best_val_acc",
-                                       "final_val_acc", "val_collapses"])
+    columns = ["train_frac", "seed", "outcome", "t_train_first", "t_train", "val_acc_at_t_train", "t_val", "delta_t",
+               "t_val_final", "last_step", "best_val_acc", "final_val_acc", "val_collapses"]
+    rows = [(0.25, 0, "not generalised", 400, 400, 0.012, NAN, NAN, NAN, 10000, 0.217, 0.211, 0),
+            (0.25, 1, "not generalised", 400, 400, 0.012, NAN, NAN, NAN, 10000, 0.037, 0.034, 0),
+            (0.25, 2, "not generalised", 400, 400, 0.011, NAN, NAN, 9900, 10000, 0.999, 0.999, 0),
+            (0.35, 0, "generalised", 800, 2200, 0.863, 5500, 3300, NAN, 7500, 0.99, 0.986, 0),
+            (0.4, 2, "not generalised", 1100, 8100, 0.963, NAN, NAN, NAN, 10000, 0.969, 0.95, 7)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+TF_NOW = TF.assign(generalised=[0, 3, 3, 2], t_train_mean=[NAN, 867, 1233, 950], t_val_mean=[NAN, 2900, 4000, 1400],
+                   delta_t_mean=[NAN, 2033, 2767, 450])
 
 
 def test_delay_shift_reads_the_two_ends_and_which_milestone_moved():
@@ -120,24 +126,32 @@ def test_weight_decay_answer_and_its_largest_value():
 
 
 def test_train_fraction_answer_names_the_bump_and_both_ends():
-    text = train_fraction_answer(TF, runs_b(), STUDY_B, 10_000)
+    text = train_fraction_answer(TF_NOW, runs_b(), STUDY_B, 10_000, 500)
     assert "Raising the training fraction from 30% to 40% shortens the delay" in text
     assert "The trend is not smooth: at 35% Δt is 2,767 ± 1,665 steps, above its value at 30%" in text
-    assert "With 25% of the equations, generalisation mostly misses the budget: all 3 runs fit their training set by " \
-           "step 400, but only 1 of them reaches 99% validation accuracy, at step 9,900 (Δt = 9,500), while the others " \
-           "end the 10,000 steps at 21% and 3% validation accuracy." in text
+    assert "In 2 runs t_train marks when training settled, not the start of a grokking delay: at 35%, seed 0 first " \
+           "fits at step 800 but holds only from 2,200, when validation is already at 86%; at 40%, seed 2 first fits " \
+           "at step 1,100 but holds only from 8,100, when validation is already at 96%." in text
+    assert "With 25% of the equations, no run generalises within the budget: all 3 fit their training set by step " \
+           "400, but none holds 99% validation accuracy for 500 steps." in text
+    assert "Seed 2 comes closest: its validation accuracy reaches 99% at step 9,900 and stays there, but the run ends " \
+           "100 steps later, so its t_val is censored (later than 10,000), not observed; the other runs end at 21% " \
+           "and 3% validation accuracy." in text
     assert "at 40% one run (seed 2) reaches 96.9% validation accuracy at best" in text and "7 times" in text
-    assert claims_in(text) == (5, 0)
-    steady = TF.assign(generalised=[3, 3, 3, 3], delta_t_mean=[3000, 2033, 1500, 450])
-    calm = runs_b().assign(val_collapses=0)
-    assert claims_in(train_fraction_answer(steady, calm, STUDY_B, 10_000)) == (5, 3)
+    assert claims_in(text) == (7, 0)
+    # the old rule's reading (seed 2 counted as generalised at 9,900), a smooth trend and no unstable run: each
+    # sentence written for the stored results is marked
+    old_rule = runs_b().assign(outcome=["not generalised", "not generalised", "generalised", "generalised",
+                                        "not generalised"], val_collapses=0, val_acc_at_t_train=0.02)
+    steady = TF.assign(generalised=[1, 3, 3, 3], delta_t_mean=[9500, 2033, 1500, 450])
+    assert claims_in(train_fraction_answer(steady, old_rule, STUDY_B, 10_000, 500)) == (7, 5)
 
 
 def test_ablation_answer_weighs_the_two_factors():
     text = ablation_answer(WD, TF, runs_b(), STUDY_A, STUDY_B)
     assert text.startswith("**What makes grokking on division faster and more reliable?** ")
     assert "Weight decay from 0.5 to 2 cuts the mean delay from 4,812 to 1,267 steps with all 9 runs generalising" in text
-    assert "but 3 of the study's 4 runs, at both ends of the range, have no Δt within the budget" in text
+    assert "but 4 of the study's 5 runs, at both ends of the range, have no Δt within the budget" in text
     assert "(3,545 against 1,583 steps)" in text and claims_in(text) == (1, 0)
     reliable_b = runs_b()[runs_b().outcome == "generalised"]
     assert claims_in(ablation_answer(WD, TF, reliable_b, STUDY_A, STUDY_B)) == (1, 1)

@@ -21,9 +21,11 @@ pytestmark = pytest.mark.skipif(not (FACTS / "ablations.json").is_file(), reason
 
 
 def held(steps: list[float], acc: list[float], threshold: float, hold: float) -> float:
-    """First step whose accuracy, and that of every evaluation up to `hold` steps later, is >= threshold."""
+    """The printed rule, written out plainly: the first step whose accuracy, and that of every evaluation up to
+    `hold` steps later, is >= threshold, where the run went on to at least `hold` steps later (a window the run
+    ends inside is censored, not a milestone)."""
     for i, s in enumerate(steps):
-        if all(a >= threshold for t, a in zip(steps, acc) if s <= t <= s + hold):
+        if steps[-1] >= s + hold and all(a >= threshold for t, a in zip(steps, acc) if s <= t <= s + hold):
             return s
     return math.nan
 

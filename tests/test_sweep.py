@@ -30,12 +30,33 @@ def test_sweep_reuses_finished_runs_and_returns_tidy_tables(tiny_modular):
     pd.testing.assert_frame_equal(again.metrics, both.metrics)
 
 
-def test_parallel_and_serial_sweeps_give_the_same_curves(tiny_modular, tmp_path):
+def test_results_do_not_depend_on_the_number_of_workers(tiny_modular, tmp_path):
+    """One process, three processes (more than this machine's cores) and the default (one per core) train the
+    same three runs to the same curves and the same weights."""
+    import torch
+
+    from helpers.gpt.runs import finished_run_dir
+
     def configs(folder):
-        return grid(tiny_modular(out_dir=str(tmp_path / folder)).to_dict(), seeds=[0, 1])
-    serial = run_sweep(configs("serial"), workers=1, progress=False).metrics
-    parallel = run_sweep(configs("parallel"), workers=2, progress=False).metrics
-    pd.testing.assert_frame_equal(serial.drop(columns="wall_s"), parallel.drop(columns="wall_s"))
+        return grid(tiny_modular(out_dir=str(tmp_path / folder)).to_dict(), seeds=[0, 1, 2])
+    results = {name: run_sweep(configs(name), workers=workers, progress=False)
+               for name, workers in [("one", 1), ("three", 3), ("default", None)]}
+    serial = results["one"]
+    for name, result in results.items():
+        pd.testing.assert_frame_equal(serial.metrics.drop(columns="wall_s"), result.metrics.drop(columns="wall_s"))
+        for a, b in zip(serial.configs, result.configs):
+            wa = torch.load(finished_run_dir(a) / "model.pt", weights_only=False)["model"]
+            wb = torch.load(finished_run_dir(b) / "model.pt", weights_only=False)["model"]
+            assert all(torch.equal(wa[k], wb[k]) for k in wa), f"{name}: {b.run_name} weights differ"
+
+
+def test_workers_default_to_the_available_cores_and_are_checked(tiny_modular):
+    from helpers.common.runtime import available_cores
+
+    assert available_cores() >= 1
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="workers must be a whole number >= 1, or None"):
+            run_sweep([tiny_modular()], workers=bad, progress=False)
 
 
 def test_unfinished_run_is_named(tiny_modular):
@@ -62,22 +83,23 @@ def _curve(train, val):
 
 
 def test_milestones_and_censoring():
-    m = milestones(_curve([0, 0.5, 1.0, 1.0, 1.0], [0, 0.01, 0.2, 0.995, 1.0]))
+    m = milestones(_curve([0, 0.5, 1.0, 1.0, 1.0], [0, 0.01, 0.2, 0.995, 1.0]), hold=10)
     assert (m["t_train"], m["t_val"], m["delta_t"], m["val_acc_at_t_train"]) == (20, 30, 10, 0.2)
     assert not m["censored"]
-    never = milestones(_curve([0, 1.0, 1.0, 1.0, 1.0], [0, 0.1, 0.2, 0.3, 0.4]))
+    never = milestones(_curve([0, 1.0, 1.0, 1.0, 1.0], [0, 0.1, 0.2, 0.3, 0.4]), hold=10)
     assert never["censored"] and math.isnan(never["t_val"]) and never["last_step"] == 40
 
 
 def test_summary_keeps_censored_runs_out_of_the_means():
     rows = []
-    for seed, val in enumerate([[0, 0, 0.2, 1, 1], [0, 0, 0.1, 0.2, 1], [0, 0, 0, 0, 0]]):
+    # t_val 20, t_val 30, and a run whose validation reaches 1 at its last evaluation only (window unobserved)
+    for seed, val in enumerate([[0, 0, 1, 1, 1], [0, 0, 0.1, 1, 1], [0, 0, 0, 0, 1]]):
         rows.append(_curve([0, 1, 1, 1, 1], val).assign(seed=seed, run_id=f"r{seed}", wd=1.0))
-    table = milestone_table(pd.concat(rows), ["wd"])
+    table = milestone_table(pd.concat(rows), ["wd"], hold=10)
     summary = summarise_milestones(table, ["wd"]).iloc[0]
     assert (summary["runs"], summary["generalised"]) == (3, 2)
-    assert summary["t_val_mean"] == 35 and summary["censored_at"] == ">40"
-    assert summary["delta_t_mean"] == 25
+    assert summary["t_val_mean"] == 25 and summary["censored_at"] == ">40"
+    assert summary["delta_t_mean"] == 15
 
 
 def test_collapses_counts_falls_after_reaching_high_accuracy():

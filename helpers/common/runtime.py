@@ -21,6 +21,12 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS has one, as in a container or under
+    taskset; else every core): the default number of single-thread training workers."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def show_progress(requested: bool = True) -> bool:
     """Whether to draw a progress bar: asked for, and TQDM_DISABLE not set (the headless report build sets it;
     an explicit tqdm(disable=False) would otherwise override that variable and print bars into the report).

@@ -1,7 +1,7 @@
 """Run a list of training configs: reuse finished runs, resume interrupted ones, optionally in parallel.
 
     configs = grid({"task": "modular", "op": "/", ...}, seeds=[0, 1, 2], weight_decay=[0.1, 0.3, 1.0])
-    sweep = run_sweep(configs, workers=2)
+    sweep = run_sweep(configs)        # one training process per available core
     sweep.summaries   # one row per run: the varied fields, run_id, final metrics
     sweep.metrics     # tidy: every evaluation row of every run, with the varied fields as columns
 """
@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..common.runtime import die_with_parent, keep_freed_memory, show_progress
+from ..common.runtime import available_cores, die_with_parent, keep_freed_memory, show_progress
 from .config import TrainConfig, make_config
 from .runs import finished_run_dir
 from .train import train
@@ -72,17 +72,19 @@ def _train_in_worker(cfg_dict: dict[str, Any]) -> None:
     train(make_config(cfg_dict, progress=False))
 
 
-def run_sweep(configs: list[TrainConfig], workers: int = 1, progress: bool = True,
+def run_sweep(configs: list[TrainConfig], workers: int | None = None, progress: bool = True,
               keys: list[str] | None = None) -> SweepResult:
     """Train every config that has no finished run on disk; then load all results.
 
     workers > 1 runs that many training processes at once (on a small CPU, several single-thread runs use the
-    cores better than one run with every thread). Each run uses its config's `threads`, however many runs
-    are pending, so any run regenerated alone matches the stored one.
+    cores better than one run with every thread); None, one per available core. Each run uses its config's
+    `threads`, however many runs are pending or workers run, so a result never depends on `workers` (tested)
+    and any run regenerated alone matches the stored one.
     keys: config fields to include as columns even where they do not vary.
     """
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
+    workers = available_cores() if workers is None else workers
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1, or None for one per available core; got {workers!r}")
     hashes = [c.config_hash() for c in configs]
     duplicates = {c.run_id for c in configs if hashes.count(c.config_hash()) > 1}
     if duplicates:

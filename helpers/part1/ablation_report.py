@@ -106,15 +106,17 @@ def show_study_runs(A: AblationSweep, number: int) -> None:
     """Table `number`b: every run of that study (lab book)."""
     s = A.studies[number - 1]
     field, label = s.study["field"], s.study["label"]
-    show_table(s.table[[field, "seed", "outcome", "t_train", "t_val", "delta_t", "last_step", "train_dips",
-                        "best_val_acc", "final_train_acc", "final_val_acc", "val_collapses"]]
+    show_table(s.table[[field, "seed", "outcome", "t_train", "val_acc_at_t_train", "t_val", "delta_t", "last_step",
+                        "train_dips", "best_val_acc", "final_train_acc", "final_val_acc", "val_collapses"]]
                .rename(columns={field: label, "delta_t": "Δt", "last_step": "last step",
+                                "val_acc_at_t_train": "val acc at t_train",
                                 "train_dips": "train acc dips, t_train to t_val", "best_val_acc": "best val acc",
                                 "final_train_acc": "final train acc", "final_val_acc": "final val acc",
                                 "val_collapses": "val acc collapses"}),
                f"**Table {number}b.** Study {LETTERS[number - 1]}: every run. A collapse: validation accuracy falling "
                f"more than 30 points after reaching 90%.",
                {"t_train": "{:,.0f}", "t_val": "{:,.0f}", "Δt": "{:,.0f}", "last step": "{:,.0f}", label: "{:g}",
+                "val acc at t_train": "{:.1%}",
                 "best val acc": "{:.1%}", "final train acc": "{:.1%}", "final val acc": "{:.1%}"})
 
 
@@ -124,7 +126,7 @@ def show_study_answer(A: AblationSweep, number: int) -> None:
     if s.study["field"] == "weight_decay":
         show_paragraphs(weight_decay_answer(s.summary, s.table, s.tidy, s.study, budget))
     else:
-        show_paragraphs(train_fraction_answer(s.summary, s.table, s.study, budget))
+        show_paragraphs(train_fraction_answer(s.summary, s.table, s.study, budget, A.params.hold_steps))
 
 
 def show_ablation_answer(A: AblationSweep) -> None:

@@ -1,8 +1,9 @@
 """Milestones of a training curve: when train and validation accuracy reach a threshold and stay there.
 
 Notation (after seed 003, Problem 4): t_train is the first evaluated step from which train accuracy stays
->= threshold for `hold` steps (every evaluation in [t, t + hold], or to the end of the run if that comes
-first): train error has vanished, and a transient crossing followed by a dip does not count. t_val is the same
+>= threshold for `hold` steps (every evaluation in [t, t + hold], and the run evaluated at or past t + hold):
+train error has vanished, and a transient crossing followed by a dip does not count. A window the run ends
+inside is not a milestone: the time is censored, whatever the last evaluations showed. t_val is the same
 for validation accuracy (test error has vanished), Δt = t_val - t_train the grokking delay. Kept beside them:
 the first crossings (t_train_first, t_val_first), the steps from which accuracy stays at the threshold to the
 end of the run (t_train_final, t_val_final), and the dips of training accuracy after t_train (single
@@ -32,19 +33,20 @@ def first_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:
     return float(hit.iloc[0]) if len(hit) else math.nan
 
 
-def held_step(metrics: pd.DataFrame, column: str, threshold: float, hold: float) -> float:
-    """First evaluated step t with `column` >= threshold at every evaluation in [t, t + hold] (the window cut at
-    the last evaluation), or NaN if there is none (metrics sorted by step): the trainer's rule
-    (helpers.gpt.early_stop.held_crossing) over a finished run."""
+def held_step(metrics: pd.DataFrame, column: str, threshold: float, hold: float, open_end: bool = False) -> float:
+    """First evaluated step t with `column` >= threshold at every evaluation in [t, t + hold], the run evaluated
+    at or past t + hold, or NaN if there is none (metrics sorted by step): the trainer's rule
+    (helpers.gpt.early_stop.held_crossing) over a finished run. `open_end` also accepts a window the run ended
+    inside (only for an unbounded window, where "to the end of the run" is the question)."""
     t = held_crossing(metrics["step"].to_numpy(dtype=float), (metrics[column] >= threshold).to_numpy(), hold,
-                      open_end=True)
+                      open_end=open_end)
     return math.nan if t is None else float(t)
 
 
 def stable_step(metrics: pd.DataFrame, column: str, threshold: float) -> float:
     """First evaluated step from which `column` >= threshold at every later evaluation, or NaN if the last
     evaluation is below (metrics sorted by step): held_step with a window to the end of the run."""
-    return held_step(metrics, column, threshold, math.inf)
+    return held_step(metrics, column, threshold, math.inf, open_end=True)
 
 
 def km_median(times: list[float], observed: list[bool]) -> float:

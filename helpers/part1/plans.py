@@ -67,8 +67,10 @@ def expected_cost(cfg: TrainConfig) -> float:
 
 def train_part1(profile: str, out_dir: str | None = None, groups: tuple[str, ...] = GROUPS,
                 workers: int | None = None) -> SweepResult:
-    """Train (or reuse) every run of the chosen groups in one sweep, costliest first."""
+    """Train (or reuse) every run of the chosen groups in one sweep, costliest first, with `workers` training
+    processes (else the groups' own setting where they give one, else one per available core)."""
     params = {group: load_params(group, profile, None, out_dir) for group in GROUPS}
     configs = sorted(part1_configs(profile, out_dir, groups, params), key=expected_cost, reverse=True)
-    workers = workers or max(params[group].get("workers", 1) for group in groups)
+    if workers is None:
+        workers = max((params[g]["workers"] for g in groups if params[g].get("workers") is not None), default=None)
     return run_sweep(configs, workers=workers)

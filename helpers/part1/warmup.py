@@ -145,8 +145,8 @@ def show_warmup_answer(W: WarmupSweep) -> None:
 
 def show_warmup_time(W: WarmupSweep) -> None:
     """The training time (lab book)."""
-    show(f"Training took {W.train_minutes:.1f} min in total, tuning included (the sum of the runs' wall-clock times, "
-         f"{W.params.workers} at a time).")
+    show(f"Training took {W.train_minutes:.1f} min in total, tuning included (the sum of the runs' own wall-clock "
+         "times; runs train side by side, one per core).")
 
 
 def show_results_table(W: WarmupSweep) -> None:
