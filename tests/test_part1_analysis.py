@@ -22,6 +22,9 @@ def test_final_results_take_the_last_row_and_the_best_values():
     # when test accuracy first reached 0.99 and how low it fell from there (never: NaN)
     assert (first["first step test ≥ 0.99"], first["lowest test acc after"]) == (10, 0.99)
     assert math.isnan(second["first step test ≥ 0.99"]) and math.isnan(second["lowest test acc after"])
+    # the lowest training accuracy after training first reached 0.99, and its step (never fitted: NaN)
+    assert (first["lowest train acc after fit"], first["step of lowest train acc"]) == (0.99, 20)
+    assert math.isnan(second["lowest train acc after fit"]) and math.isnan(second["step of lowest train acc"])
     per_config = config_summary(table)
     assert per_config.loc[0, "test loss mean"] == table["test loss"].mean() and "steps std" in per_config
 
@@ -57,6 +60,11 @@ def test_ablation_studies_share_the_baseline_and_split_the_rest_evenly(tmp_path)
     b = {"field": "train_frac", "values": [0.3, 0.5], "label": "frac"}
     assert [c.val_frac for c in study_configs(base, [0], b)] == [0.35, 0.25]
     assert len(distinct_configs(base, [0, 1], [a, b])) == 6  # (wd 1.0, frac 0.3) is shared
+    # a study that names its own seeds trains those; the shared baseline runs once per seed of either study
+    b5 = b | {"seeds": [0, 1, 2, 3, 4]}
+    assert sorted({c.seed for c in study_configs(base, [0, 1], b5)}) == [0, 1, 2, 3, 4]
+    assert sorted({c.seed for c in study_configs(base, [0, 1], a)}) == [0, 1]
+    assert len(distinct_configs(base, [0, 1], [a, b5])) == 4 + 10 - 2  # seeds 0 and 1 of (wd 1.0, frac 0.3) shared
 
 
 def test_delay_trend_says_which_milestone_moved():

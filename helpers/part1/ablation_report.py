@@ -18,7 +18,7 @@ from ..gpt.sweep import SweepResult, run_sweep
 from ..report import facts
 from ..report.display import show, show_paragraphs, show_table
 from ..report.profiles import Params, load_params
-from .ablations import analyse, study_facts
+from .ablations import analyse, study_facts, study_seeds
 from .plans import ablation_configs
 from .plots import ablation_study
 from .prose import recipe, reuse_line
@@ -60,7 +60,8 @@ def open_ablations(P: Params) -> AblationSweep:
     """Show the header line, train (or reuse) every distinct run, say how many were trained, analyse each study."""
     base, configs, n_shared = ablation_configs(P, load_params("03_grokking", P.profile, None, P.out_dir), P.out_dir)
     prov, baseline = provenance(P.profile), make_config(base)
-    show(f"**Produced by:** {prov}, seeds {P.seeds}.  \n**Recipe:** {baseline_recipe(baseline)}.  \n"
+    seeds = "; ".join(f"Study {LETTERS[i]} seeds {study_seeds(P[key], P.seeds)}" for i, key in enumerate(STUDY_KEYS))
+    show(f"**Produced by:** {prov}; {seeds}.  \n**Recipe:** {baseline_recipe(baseline)}.  \n"
          f"Distinct runs: {len(configs)} (the baseline value is shared by both studies); section 1.3's runs (same "
          f"config) among them: {n_shared}.")
     sweep = run_sweep(configs, workers=P.workers, keys=["weight_decay", "train_frac"])
@@ -75,11 +76,12 @@ def ablation_figure(A: AblationSweep, number: int) -> plt.Figure:
     s, P = A.studies[number - 1], A.params
     study = s.study
     return ablation_study(study, s.tidy, s.table, P.threshold,
-                          f"Figure {number}. Study {LETTERS[number - 1]}: {study['label']}, {len(P.seeds)} seeds per "
-                          f"value. Top left: validation accuracy (mean ± std over seeds), training accuracy (mean). "
-                          f"Top right, bottom left: mean ± std over the runs that generalised, dots single runs, open "
-                          f"triangles runs without Δt at their lower bound (runs that never fitted have none). Bottom "
-                          f"right: fraction of runs generalised by each step. {A.recipe}. {A.provenance}.")
+                          f"Figure {number}. Study {LETTERS[number - 1]}: {study['label']}, "
+                          f"{len(study_seeds(study, P.seeds))} seeds per value. Top left: validation accuracy (mean ± "
+                          f"std over seeds), training accuracy (mean). Top right, bottom left: mean ± std over the runs "
+                          f"that generalised, dots single runs, open triangles runs without Δt at their lower bound (runs "
+                          f"that never fitted have none). Bottom right: fraction of runs generalised by each step. "
+                          f"{A.recipe}. {A.provenance}.")
 
 
 def show_study_summary(A: AblationSweep, number: int) -> None:

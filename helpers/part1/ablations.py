@@ -1,7 +1,7 @@
 """Section 1.4: ablation studies of the grokking delay Δt = t_val − t_train, one training factor at a time.
 
-A study is {"field": a TrainConfig field, "values": [...], "label": "..."}; every other field is the baseline
-recipe. The shared baseline value runs once for both studies (same config hash).
+A study is {"field": a TrainConfig field, "values": [...], "label": "...", optionally "seeds": [...]}; every other
+field is the baseline recipe. A study's own seeds, where given, replace the section's. The shared baseline value runs once for both studies (same config hash).
 """
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ from ..gpt.sweep import grid
 
 
 def study_configs(base: dict[str, Any], seeds: list[int], study: dict[str, Any]) -> list[TrainConfig]:
-    """The runs of one study. Varying the training fraction splits the rest evenly into validation and test."""
-    configs = grid(base, seeds=seeds, **{study["field"]: study["values"]})
+    """The runs of one study (its own seeds where it names them). Varying the training fraction splits the rest
+    evenly into validation and test."""
+    configs = grid(base, seeds=study_seeds(study, seeds), **{study["field"]: study["values"]})
     if study["field"] == "train_frac":
         configs = [make_config(c.to_dict(), val_frac=round((1 - c.train_frac) / 2, 6)) for c in configs]
     return configs
+
+
+def study_seeds(study: dict[str, Any], seeds: list[int]) -> list[int]:
+    """The seeds a study trains: its own, else the section's."""
+    return list(study.get("seeds") or seeds)
 
 
 def distinct_configs(base: dict[str, Any], seeds: list[int], studies: list[dict[str, Any]]) -> list[TrainConfig]:

@@ -127,20 +127,23 @@ def division_table(div: pd.DataFrame, p: int, note: str) -> plt.Figure:
 
 
 def warmup_grid(metrics: pd.DataFrame, layers: list[int], ops: list[str], moduli: list[int], note: str) -> plt.Figure:
-    """Train (solid) and test (dashed) accuracy and loss of every configuration, mean ± std over seeds, one colour
-    per depth, one row per task."""
+    """Train (solid) and test (dashed) accuracy and loss of every run: one thin line per seed (so an unstable seed
+    shows as itself, not inside a band), one colour per depth, one row per task."""
     tasks = [(o, q) for o in ops for q in moduli]
     fig, flat = panel_grid(2 * len(tasks), panel_height=1.25, sharex=True)
     axes = np.array(flat).reshape(len(tasks), 2)
     colors = {n: f"C{i}" for i, n in enumerate(layers)}
     for row, (op, p) in enumerate(tasks):
         for n_layer in layers:
-            run = metrics[(metrics.op == op) & (metrics.modulus == p) & (metrics.n_layer == n_layer)]
-            for split in ("train", "test"):
-                seed_band(axes[row, 0], run, f"{split}_acc", colors[n_layer], SPLIT_STYLE[split])
-                seed_band(axes[row, 1], run, f"{split}_loss", colors[n_layer], SPLIT_STYLE[split], geometric=True)
-        axes[row, 0].set(ylim=(-0.03, 1.03), ylabel="accuracy")
-        axes[row, 1].set(yscale="log", ylabel="loss")
+            runs = metrics[(metrics.op == op) & (metrics.modulus == p) & (metrics.n_layer == n_layer)]
+            for _, run in runs.groupby("seed"):
+                run = run.sort_values("step")
+                for split in ("train", "test"):
+                    for col, column in enumerate((f"{split}_acc", f"{split}_loss")):
+                        axes[row, col].plot(run.step.clip(lower=1), run[column], color=colors[n_layer],
+                                            ls=SPLIT_STYLE[split], lw=0.9, alpha=0.8)
+        axes[row, 0].set(xscale="log", ylim=(-0.03, 1.03), ylabel="accuracy")
+        axes[row, 1].set(xscale="log", yscale="log", ylabel="loss")
         for ax in axes[row]:  # the task, in the panel's empty top-left corner
             ax.text(0.015, 0.93 if ax is axes[row, 0] else 0.1, f"a {op} b, p = {p}", transform=ax.transAxes,
                     va="top" if ax is axes[row, 0] else "bottom", fontsize=10, fontweight="bold")
@@ -148,7 +151,7 @@ def warmup_grid(metrics: pd.DataFrame, layers: list[int], ops: list[str], moduli
     axes[0, 1].set_title("loss on the answer (nats/token)")
     for ax in axes[-1]:
         ax.set(xlabel="optimisation step (log)", xlim=(10, metrics.step.max() * 1.2))
-    legend_above(fig, [Patch(color=colors[n], label=f"{n}-layer (mean ± std over seeds)") for n in layers]
+    legend_above(fig, [Patch(color=colors[n], label=f"{n}-layer (one line per seed)") for n in layers]
                  + [line_key("train", ls="-"), line_key("test", ls="--")], ncol=len(layers) + 2)
     caption(fig, note)
     fig.tight_layout()

@@ -161,6 +161,7 @@ def warmup_answer(results: pd.DataFrame, summary: pd.DataFrame, budget: int, eva
     pairs = [(p, shallow.get(("a-b", p), math.nan), shallow.get(("a+b", p), math.nan))
              for p in sorted(summary.modulus.unique())]
     slow = first_row(results.sort_values("steps", ascending=False))
+    unstable = results[results["lowest train acc after fit"] < 0.9].sort_values("lowest train acc after fit")
     return (
         "**How do 1- and 2-layer models do on addition and subtraction, for p = 97 and 113?** "
         + claim(f"All {len(results)} runs generalise: each reaches ≥ 99% test accuracy within the {budget:,}-step "
@@ -189,7 +190,15 @@ def warmup_answer(results: pd.DataFrame, summary: pd.DataFrame, budget: int, eva
                 f"{slow['lowest test acc after']:.0%}) and holds it long enough to stop only at step {slow.steps:,.0f}.",
                 slow["first step test ≥ 0.99"] + 3 * eval_every < slow.steps and slow["lowest test acc after"] < 0.9,
                 f"first at {slow['first step test ≥ 0.99']}, lowest after {slow['lowest test acc after']}, "
-                f"stop {slow.steps}"))
+                f"stop {slow.steps}")
+        + " "
+        + claim(f"Fitting the training set is not always for good: in {len(unstable)} of the {len(results)} runs "
+                "training accuracy falls below 90% after first reaching 99% ("
+                + "; ".join(f"{run_label(r)}: down to {r['lowest train acc after fit']:.0%} at step "
+                            f"{r['step of lowest train acc']:,.0f}" for _, r in unstable.iterrows())
+                + "), and each recovers before it stops (Figure 1 draws every seed).",
+                len(unstable) > 0 and bool((results.loc[unstable.index, "train acc"] >= 0.99).all()),
+                f"{len(unstable)} runs below 90% after fitting"))
 
 
 def restarts_answer(name: str, seeds: list[int], S: dict[str, Any], eval_every: int) -> str:

@@ -4,6 +4,8 @@ Each function returns a DataFrame or a small dict; the notebooks only phrase and
 """
 from __future__ import annotations
 
+import math
+
 import subprocess
 import sys
 from pathlib import Path
@@ -67,22 +69,28 @@ def verify_tasks(ops: list[str], moduli: list[int], train_frac: float, val_frac:
 def final_results(metrics: pd.DataFrame, patience: int, keys: tuple[str, ...] = ("n_layer", "op", "modulus", "seed")
                   ) -> pd.DataFrame:
     """One row per run: its last evaluation (final), the best test accuracy/loss seen, why it stopped, the first
-    evaluated step with test accuracy >= 0.99 and the lowest test accuracy from there on (NaN if never)."""
+    evaluated step with test accuracy >= 0.99 and the lowest test accuracy from there on, and the lowest training
+    accuracy after training accuracy first reached 0.99, with its step (NaN if never)."""
     rows = []
     for key, run in metrics.groupby(list(keys)):
+        run = run.sort_values("step")
         last = run.iloc[-1]
         after = run[run["step"] >= run.loc[run["test_acc"] >= 0.99, "step"].min()]
+        fitted = run[run["step"] >= run.loc[run["train_acc"] >= 0.99, "step"].min()]
+        worst = fitted.loc[fitted["train_acc"].idxmin()] if len(fitted) else None
         rows.append(dict(zip(keys, key)) | {
             "steps": int(last["step"]), "train acc": last["train_acc"], "test acc": last["test_acc"],
             "best test acc": run["test_acc"].max(), "train loss": last["train_loss"], "test loss": last["test_loss"],
             "best test loss": run["test_loss"].min(), "val acc": last["val_acc"],
             "stopped": "early stop" if last["early_stop_count"] >= patience else "budget",
-            "first step test ≥ 0.99": float(after["step"].min()), "lowest test acc after": float(after["test_acc"].min())})
+            "first step test ≥ 0.99": float(after["step"].min()), "lowest test acc after": float(after["test_acc"].min()),
+            "lowest train acc after fit": math.nan if worst is None else float(worst["train_acc"]),
+            "step of lowest train acc": math.nan if worst is None else float(worst["step"])})
     results = pd.DataFrame(rows)
     results["task"] = "a" + results["op"] + "b"
     return results[["task", "modulus", "n_layer", "seed", "steps", "stopped", "train acc", "val acc", "test acc",
                     "best test acc", "train loss", "test loss", "best test loss", "first step test ≥ 0.99",
-                    "lowest test acc after"]]
+                    "lowest test acc after", "lowest train acc after fit", "step of lowest train acc"]]
 
 
 def config_summary(results: pd.DataFrame, threshold: float = 0.99) -> pd.DataFrame:

@@ -156,17 +156,16 @@ def show_results_table(W: WarmupSweep) -> None:
                         f"the last evaluation (early stop or budget), *best* the best seen at any evaluation. "
                         f"{W.provenance}.",
                {col: "{:.4f}" for col in results.columns if "acc" in col or "loss" in col}
-               | {"first step test ≥ 0.99": "{:,.0f}"})
+               | {"first step test ≥ 0.99": "{:,.0f}", "step of lowest train acc": "{:,.0f}"})
 
 
 def warmup_figure(W: WarmupSweep) -> plt.Figure:
-    """Figure 1: training and test curves of every configuration, mean ± std over the seeds."""
+    """Figure 1: training and test curves of every run, one line per seed."""
     P = W.params
     return warmup_grid(W.grid.metrics, P.layers, P.ops, P.moduli,
                        f"Figure 1. Training (solid) and test (dashed) exact-match accuracy and loss on the answer of "
-                       f"every warm-up configuration: mean (line) ± standard deviation (band) over seeds "
-                       f"{and_join(W.params.seeds)}, for the loss of its logarithm. Once a seed has stopped early the statistics "
-                       f"are over the seeds still running. {W.recipe}. {W.provenance}.")
+                       f"every warm-up run: one line per seed ({and_join(W.params.seeds)}), each ending where its run "
+                       f"stopped early. {W.recipe}. {W.provenance}.")
 
 
 def band_figure(W: WarmupSweep) -> plt.Figure:
