@@ -39,10 +39,9 @@ def steps(values: Iterable[float]) -> str:
 
 def grokking_answers(table: pd.DataFrame, grokked_seeds: pd.DataFrame, flat: pd.DataFrame, after: pd.DataFrame,
                      threshold: float, cfg: TrainConfig) -> str:
-    """The paragraphs under the grokking figure: did it grok, what happens on the plateau (memorisation, loss
-    spikes, the parameter norm), what follows t_val, and why the delay is short (table: milestones with
-    "t_val / t_train"; grokked_seeds: tables.grokked; flat: tables.plateau; after: tables.after_grokking; cfg:
-    the recipe)."""
+    """The paragraphs under the grokking figure: did it grok, what happens on the plateau, what follows t_val, and
+    why the delay is short (table: milestones with "t_val / t_train"; grokked_seeds: tables.grokked; flat:
+    tables.plateau; after: tables.after_grokking; cfg: the recipe)."""
     done, chance = table[~table.censored], 1 / cfg.modulus
     text = ("**Did it grok?** "
             + claim(f"Yes, in all {len(table)} seeds: each fits its training set first, at t_train = "
@@ -52,51 +51,48 @@ def grokking_answers(table: pd.DataFrame, grokked_seeds: pd.DataFrame, flat: pd.
                     len(table) > 0 and len(grokked_seeds) == len(table),
                     f"{len(grokked_seeds)} of {len(table)} seeds grokked")
             + " "
-            + claim(f"At t_train validation accuracy is still within five points of chance: "
+            + claim(f"At t_train validation accuracy is still near chance: "
                     f"{and_join(f'{v:.1%}' for v in table.val_acc_at_t_train)}, against 1/{cfg.modulus} ≈ {chance:.1%}.",
-                    len(table) > 0 and table.val_acc_at_t_train.max() - chance < 0.05,
+                    len(table) > 0 and table.val_acc_at_t_train.max() < 3 * chance,
                     f"highest {table.val_acc_at_t_train.max():.1%}, chance {chance:.1%}"))
     if done.empty:  # nothing generalised (the smoke profile's few steps): no plateau or aftermath to describe
         return text
     rise = flat.norm_peak - flat.norm_at_t_train
-    below_peak = flat.norm_peak - flat.norm_at_t_val
-    calm, spiky = after[after.collapses == 0], after[after.collapses == 1]
+    below_peak, fall_after = flat.norm_peak - flat.norm_at_t_val, flat.norm_at_t_val - flat.norm_end
+    worst = first_row(after.sort_values("val_min"))
+    others = after[after.seed != worst.seed]
     return (
         text + "\n\n**What happens between t_train and t_val?** "
         + claim(f"The model memorises: while the training loss falls, the validation loss climbs from its early minimum "
                 f"({flat.val_loss_min_before.mean():.2f} nats, mean over seeds) to {flat.val_loss_max_plateau.mean():.2f} "
-                f"on the plateau, and the parameter norm grows by {rise.min():.1f}–{rise.max():.1f} to a peak.",
+                f"on the plateau, and the parameter norm grows by {rise.min():.1f}–{rise.max():.1f}.",
                 bool((flat.val_loss_max_plateau > flat.val_loss_min_before).all()) and rise.min() > 0,
                 f"validation loss {flat.val_loss_min_before.mean():.2f} → {flat.val_loss_max_plateau.mean():.2f}, "
                 f"norm rise {rise.min():.1f}–{rise.max():.1f}")
         + " "
-        + claim(f"The fit is not stable: in every seed training accuracy falls below 90% at least once on the plateau "
-                f"(lowest {and_join(f'{v:.0%}' for v in done.train_acc_min_after)}) and recovers, the 2-layer model's "
-                "loss spikes.",
-                len(done) > 0 and bool((done.train_acc_min_after < 0.9).all()),
-                f"lowest training accuracy on the plateau {done.train_acc_min_after.round(3).tolist()}")
+        + claim(f"Once fitted, the training set stays fitted: between t_train and t_val the lowest training accuracy "
+                f"of any seed is {done.train_acc_min_after.min():.1%}.", done.train_acc_min_after.min() >= 0.95,
+                f"lowest {done.train_acc_min_after.min():.1%}")
         + " "
-        + claim(f"Generalisation comes while weight decay brings the norm back down: at t_val the norm is already "
-                f"{below_peak.min():.1f}–{below_peak.max():.1f} below its peak, and every seed ends near "
-                f"{flat.norm_end.mean():.0f} ({flat.norm_end.min():.1f}–{flat.norm_end.max():.1f}). That is the order "
-                "of Omnigrok's account (Liu et al. 2022): weight decay shrinks the weights toward where a general "
-                "solution lies, and validation accuracy rises on the way down.",
-                bool((below_peak > 0.5 * rise).all()) and bool((flat.norm_end < flat.norm_peak).all()),
-                f"below the peak at t_val: {below_peak.round(1).tolist()} (rise {rise.round(1).tolist()})")
+        + claim(f"Generalisation comes at the largest norm, not after weight decay has shrunk it: the norm is within "
+                f"{below_peak.max():.1f} of its peak when validation accuracy reaches {threshold:.0%}, and falls by "
+                f"{fall_after.min():.1f}–{fall_after.max():.1f} only in the {after.steps_after.min():,.0f} steps after "
+                "t_val. That is not the order of Omnigrok's account (Liu et al. 2022), in which weight decay first "
+                "brings the norm down to where a general solution lies.",
+                bool((below_peak < 0.25 * rise).all()) and fall_after.min() > 0,
+                f"below the peak at t_val: {below_peak.max():.1f} (rise {rise.min():.1f}); fall after "
+                f"{fall_after.min():.1f}")
         + "\n\n**After grokking.** "
-        + claim(f"Validation accuracy stays ≥ {calm.val_min.min():.1%} for the {after.steps_after.min():,.0f} steps "
-                f"after t_val in {seed_names(calm.seed)}.", len(calm) > 0 and calm.val_min.min() >= 0.95,
-                f"lowest {calm.val_min.min():.1%}")
+        + claim(f"Validation accuracy stays ≥ {others.val_min.min():.0%} for the {after.steps_after.min():,.0f} steps "
+                f"after t_val in {seed_names(others.seed)}.", len(others) > 0 and others.val_min.min() >= 0.95,
+                f"lowest {others.val_min.min():.1%}")
         + " "
-        + claim(f"{seed_names(spiky.seed).capitalize()} have one loss spike each, in which training and validation "
-                "accuracy fall together ("
-                + "; ".join(f"to {r.train_at_val_min:.0%} and {r.val_min:.0%} at step {r.step_of_val_min:,.0f}"
-                            for r in spiky.itertuples())
-                + f"), and recover to {span([100 * v for v in spiky.final_val_acc], '%')} by the end: an instability "
-                  "of the whole model (the slingshot pattern of Thilak et al. 2022), not a return to memorisation.",
-                len(spiky) >= 2 and bool((spiky.train_at_val_min < 0.9).all())
-                and bool((spiky.final_val_acc >= threshold).all()),
-                f"{len(spiky)} seeds with one collapse; training accuracy at the low {spiky.train_at_val_min.round(2).tolist()}")
+        + claim(f"Seed {worst.seed:.0f} has one loss spike: at step {worst.step_of_val_min:,.0f} training and validation "
+                f"accuracy fall together, to {worst.train_at_val_min:.0%} and {worst.val_min:.0%}, and recover to "
+                f"{worst.final_val_acc:.1%} by the end — an instability of the whole model (the slingshot pattern of "
+                "Thilak et al. 2022), not a return to memorisation.",
+                worst.collapses == 1 and worst.train_at_val_min < 0.9 and worst.final_val_acc >= threshold,
+                f"collapses {worst.collapses:.0f}, train accuracy at the low {worst.train_at_val_min:.0%}")
         + "\n\n**Why is the delay so much shorter than the paper's?** "
         + claim(f"The recipe: Δt here is {span(done.delta_t.tolist())} steps, far below the ~10⁵–10⁶ of the paper's "
                 f"Figure 1, which used Adam without weight decay; with weight decay {cfg.weight_decay:g} (the paper's "
@@ -179,8 +175,8 @@ def train_fraction_answer(summary: pd.DataFrame, table: pd.DataFrame, study: dic
             + delay_shift(summary, field, "training fraction", "{:.0%}") + " "
             + claim("The trend is not smooth: at " + and_join(f"{r[field]:.0%}" for _, r in middle.iterrows())
                     + " Δt is " + and_join(mean_std(r, "delta_t") for _, r in middle.iterrows())
-                    + f" steps, above its value at {lo[field]:.0%}; with {summary.runs.max():.0f} seeds the spread at one "
-                      "value can exceed the change between neighbouring values.",
+                    + f" steps, above its value at {lo[field]:.0%}; with three seeds the spread at one value can exceed "
+                      "the change between neighbouring values.",
                     len(middle) > 0 and bool((middle.delta_t_mean > lo.delta_t_mean).any()), "Δt monotone in between")
             + " "
             + claim(f"In {len(settled)} runs t_train marks when training settled, not the start of a grokking delay: "
